@@ -1,0 +1,1 @@
+"""creator-edge core: the application, pure Python, edge-safe at import."""

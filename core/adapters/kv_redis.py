@@ -1,0 +1,122 @@
+"""``KeyValue`` and ``Counter`` on Redis, for local installs that set ``REDIS_URL``."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from core.ports import KV_MIN_TTL, KeyPage, WindowCount
+from core.security.window import elapsed_fraction, window_index
+
+# KV refuses longer keys and longer list pages; keep local code inside the same limits.
+MAX_KEY_BYTES = 512
+MAX_LIST_LIMIT = 1000
+
+# KEYS: the previous and the current fixed window of one key.
+# ARGV: weight of the previous window (1 - elapsed fraction), limit, cost, ttl.
+# The sum is computed in the same order as core.security.window.admits, in
+# doubles on both sides, so Redis and Python agree to the last bit.
+_HIT_SCRIPT = """
+local previous = tonumber(redis.call('GET', KEYS[1]) or '0')
+local current = tonumber(redis.call('GET', KEYS[2]) or '0')
+local cost = tonumber(ARGV[3])
+if previous * tonumber(ARGV[1]) + current + cost <= tonumber(ARGV[2]) then
+    current = redis.call('INCRBY', KEYS[2], cost)
+    redis.call('EXPIRE', KEYS[2], ARGV[4])
+    return {1, previous, current}
+end
+return {0, previous, current}
+"""
+
+_GLOB_SPECIAL = re.compile(r"([*?\[\]\\])")
+
+
+def from_url(url: str, *, timeout: float = 2.0, max_connections: int = 50) -> aioredis.Redis:
+    """A Redis client whose every call, including the wait for a pooled connection, times out."""
+    # A blocking pool queues callers for a free connection (up to ``timeout``)
+    # where the default pool fails at once when a burst exceeds its size.
+    pool = aioredis.BlockingConnectionPool.from_url(
+        url,
+        max_connections=max_connections,
+        timeout=timeout,
+        socket_timeout=timeout,
+        socket_connect_timeout=timeout,
+        health_check_interval=30,
+        decode_responses=True,
+    )
+    return aioredis.Redis.from_pool(pool)  # the client owns the pool: aclose() closes both
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+class RedisKeyValue:
+    """``KeyValue`` on Redis; expiry runs on the server's clock."""
+
+    def __init__(self, client: aioredis.Redis, prefix: str = "ce:kv:") -> None:
+        self._client = client
+        self._prefix = prefix
+
+    async def get(self, key: str) -> str | None:
+        value = await self._client.get(self._prefix + key)
+        return None if value is None else _text(value)
+
+    async def put(self, key: str, value: str, *, ttl: int | None = None) -> None:
+        if not key or len(key.encode()) > MAX_KEY_BYTES:
+            raise ValueError(f"KV keys are 1 to {MAX_KEY_BYTES} bytes long")
+        if not isinstance(value, str):
+            raise TypeError("KV values are text")
+        ex = None if ttl is None else max(ttl, KV_MIN_TTL)
+        await self._client.set(self._prefix + key, value, ex=ex)
+
+    async def delete(self, key: str) -> None:
+        await self._client.delete(self._prefix + key)
+
+    async def list(
+        self, prefix: str = "", *, limit: int = 1000, cursor: str | None = None
+    ) -> KeyPage:
+        """Keys starting with ``prefix`` in key order; ``cursor`` is opaque to callers.
+
+        SCAN walks the whole keyspace and the page is sorted here: fine for the
+        few thousand keys KV holds locally, not for a big shared Redis.
+        """
+        limit = max(1, min(limit, MAX_LIST_LIMIT))
+        pattern = _GLOB_SPECIAL.sub(r"\\\1", self._prefix + prefix) + "*"
+        skip = len(self._prefix)
+        keys = sorted(
+            [_text(name)[skip:] async for name in self._client.scan_iter(match=pattern, count=1000)]
+        )
+        if cursor is not None:
+            # The cursor is the last key of the previous page: continue after it.
+            keys = [key for key in keys if key > cursor]
+        if len(keys) > limit:
+            return KeyPage(keys[:limit], keys[limit - 1])
+        return KeyPage(keys, None)
+
+
+class RedisCounter:
+    """``Counter`` on Redis: one Lua script reads, decides and increments atomically."""
+
+    def __init__(self, client: aioredis.Redis, prefix: str = "ce:rl:") -> None:
+        self._prefix = prefix
+        self._script = client.register_script(_HIT_SCRIPT)
+
+    def _window_key(self, key: str, window: int, idx: int) -> str:
+        # The braces are a hash tag: both windows of a key land on one cluster slot.
+        return f"{self._prefix}{{{key}}}:{window}:{idx}"
+
+    async def hit(
+        self, key: str, *, limit: int, window: int, now: float, cost: int = 1
+    ) -> WindowCount:
+        if window <= 0 or cost < 0:
+            raise ValueError("window must be positive and cost not negative")
+        idx = window_index(now, window)
+        weight = 1.0 - elapsed_fraction(now, window)
+        allowed, previous, current = await self._script(
+            keys=[self._window_key(key, window, idx - 1), self._window_key(key, window, idx)],
+            args=[repr(weight), limit, cost, 2 * window],
+        )
+        return WindowCount(allowed=bool(allowed), previous=int(previous), current=int(current))

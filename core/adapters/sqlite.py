@@ -1,0 +1,287 @@
+"""The ``Database`` port on a SQLite file, holding application SQL to D1's rules.
+
+Every statement runs on one dedicated thread: the event loop never blocks on
+disk, and statements from concurrent requests serialize on one connection the
+way they do inside D1. The D1 checks (``check_d1_statement``) run before the
+hop, so code that passes here is code D1 will accept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from core.ports import (
+    MAX_BOUND_PARAMETERS,
+    D1LimitError,
+    DatabaseError,
+    IntegrityError,
+    Param,
+    Row,
+    RunResult,
+    Statement,
+)
+
+T = TypeVar("T")
+
+# D1's limit on the length of one SQL statement.
+MAX_STATEMENT_BYTES = 100_000
+# D1 stores 64-bit integers, but its binding API takes JS numbers (no BigInt):
+# a larger integer would be rounded silently, so none is bound here either.
+MAX_BOUND_INTEGER = 2**53 - 1
+
+_TRANSACTION_KEYWORDS = frozenset({"BEGIN", "COMMIT", "ROLLBACK", "END", "SAVEPOINT", "RELEASE"})
+_FORBIDDEN_KEYWORDS = _TRANSACTION_KEYWORDS | {"ATTACH", "DETACH", "PRAGMA"}
+_WORD = re.compile(r"[A-Za-z_]+")
+
+_MIGRATIONS_TABLE = """CREATE TABLE IF NOT EXISTS d1_migrations(
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    name       TEXT UNIQUE,
+    applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL
+)"""
+
+
+def _skip_blank(sql: str, i: int = 0) -> int:
+    """Index of the first character at or after ``i`` that is not whitespace or a comment."""
+    n = len(sql)
+    while i < n:
+        if sql[i].isspace():
+            i += 1
+        elif sql.startswith("--", i):
+            end = sql.find("\n", i)
+            i = n if end < 0 else end + 1
+        elif sql.startswith("/*", i):
+            end = sql.find("*/", i + 2)
+            i = n if end < 0 else end + 2
+        else:
+            break
+    return i
+
+
+def leading_keyword(sql: str) -> str:
+    """The statement's first keyword, upper-cased, after leading comments."""
+    match = _WORD.match(sql, _skip_blank(sql))
+    return match.group(0).upper() if match else ""
+
+
+def _is_single_statement(sql: str) -> bool:
+    # complete_statement understands string literals, comments and trigger
+    # bodies, so the first ';' that completes a statement is its real end.
+    at = sql.find(";")
+    while at >= 0:
+        if sqlite3.complete_statement(sql[: at + 1]):
+            return _skip_blank(sql, at + 1) == len(sql)
+        at = sql.find(";", at + 1)
+    return True
+
+
+def check_d1_statement(sql: str, params: Sequence[Param]) -> None:
+    """Raise ``D1LimitError`` if D1 would refuse this statement."""
+    if len(params) > MAX_BOUND_PARAMETERS:
+        raise D1LimitError(
+            f"statement binds {len(params)} parameters; D1 allows at most "
+            f"{MAX_BOUND_PARAMETERS} (pass bulk rows as one JSON parameter through json_each)"
+        )
+    for value in params:
+        if isinstance(value, int) and not -MAX_BOUND_INTEGER <= value <= MAX_BOUND_INTEGER:
+            raise D1LimitError(
+                f"integer {value} is beyond 2**53 - 1, the largest D1 binds exactly "
+                "(it takes JS numbers); bind it as TEXT"
+            )
+    if len(sql) * 4 > MAX_STATEMENT_BYTES and len(sql.encode()) > MAX_STATEMENT_BYTES:
+        raise D1LimitError(f"statement is longer than D1's {MAX_STATEMENT_BYTES} bytes")
+    keyword = leading_keyword(sql)
+    if keyword in _TRANSACTION_KEYWORDS:
+        raise D1LimitError(
+            f"{keyword} is not allowed: D1 has no explicit transactions; "
+            "put writes that must stand together in one Database.batch"
+        )
+    if keyword in _FORBIDDEN_KEYWORDS:
+        raise D1LimitError(f"{keyword} is not allowed in application SQL on D1")
+    if not _is_single_statement(sql):
+        raise D1LimitError("one statement per call: D1 prepares one; use batch() for several")
+
+
+def split_script(script: str) -> list[str]:
+    """A migration script's statements, in order, without empty ones."""
+    statements: list[str] = []
+    current = ""
+    pieces = script.split(";")
+    for piece in pieces[:-1]:
+        current += piece + ";"
+        if sqlite3.complete_statement(current):
+            if _skip_blank(current) < len(current) - 1:  # more than a lone ';'
+                statements.append(current.strip())
+            current = ""
+    tail = current + pieces[-1]
+    if _skip_blank(tail) < len(tail):
+        statements.append(tail.strip())
+    return statements
+
+
+def _dict_row(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> Row:
+    return {column[0]: value for column, value in zip(cursor.description, row, strict=True)}
+
+
+@contextmanager
+def _translated(context: str = "") -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.IntegrityError as exc:
+        raise IntegrityError(f"{context}{exc}") from exc
+    except (sqlite3.Error, OverflowError) as exc:
+        # OverflowError: an int outside SQLite's 64-bit range.
+        raise DatabaseError(f"{context}{exc}") from exc
+
+
+def _run_on(conn: sqlite3.Connection, sql: str, params: Sequence[Param]) -> RunResult:
+    cursor = conn.execute(sql, params)
+    rows = cursor.fetchall()  # RETURNING rows; rowcount is final only once they are read
+    return RunResult(changes=max(cursor.rowcount, 0), last_row_id=cursor.lastrowid, rows=rows)
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
+
+
+class SQLiteDatabase:
+    """``Database`` over a SQLite file, with D1's limits enforced."""
+
+    def __init__(self, path: str | Path, *, busy_timeout: float = 5.0) -> None:
+        self.path = Path(path)
+        self._busy_timeout = busy_timeout
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-db")
+        self._conn: sqlite3.Connection | None = None  # opened and used on that thread only
+        self._closed = False
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # Autocommit: transactions are begun explicitly, and DDL is not
+            # wrapped in the implicit ones Python's sqlite3 would otherwise open.
+            conn = sqlite3.connect(self.path, timeout=self._busy_timeout, isolation_level=None)
+            conn.row_factory = _dict_row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")  # D1 enforces foreign keys
+            conn.execute(f"PRAGMA busy_timeout={int(self._busy_timeout * 1000)}")
+            self._conn = conn
+        return self._conn
+
+    async def _call(self, fn: Callable[..., T], *args: Any) -> T:
+        if self._closed:
+            raise DatabaseError(f"database {self.path} is closed")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, fn, *args)
+
+    def _all(self, sql: str, params: Sequence[Param]) -> list[Row]:
+        with _translated():
+            return self._connection().execute(sql, params).fetchall()
+
+    def _first(self, sql: str, params: Sequence[Param]) -> Row | None:
+        with _translated():
+            cursor = self._connection().execute(sql, params)
+            try:
+                row: Row | None = cursor.fetchone()
+            finally:
+                cursor.close()  # resets the statement so it holds no read snapshot
+            return row
+
+    def _run(self, sql: str, params: Sequence[Param]) -> RunResult:
+        with _translated():
+            return _run_on(self._connection(), sql, params)
+
+    def _batch(self, statements: Sequence[Statement]) -> list[RunResult]:
+        conn = self._connection()
+        with _translated():
+            # IMMEDIATE takes the write lock up front: a deferred transaction that
+            # upgrades later can fail with SQLITE_BUSY without waiting.
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                results = [_run_on(conn, s.sql, s.params) for s in statements]
+                conn.execute("COMMIT")
+            except BaseException:
+                _rollback(conn)
+                raise
+        return results
+
+    async def all(self, sql: str, *params: Param) -> list[Row]:
+        check_d1_statement(sql, params)
+        return await self._call(self._all, sql, params)
+
+    async def first(self, sql: str, *params: Param) -> Row | None:
+        check_d1_statement(sql, params)
+        return await self._call(self._first, sql, params)
+
+    async def run(self, sql: str, *params: Param) -> RunResult:
+        check_d1_statement(sql, params)
+        return await self._call(self._run, sql, params)
+
+    async def batch(self, statements: Sequence[Statement]) -> list[RunResult]:
+        """Run all statements in one transaction: all succeed or none is applied."""
+        for statement in statements:
+            check_d1_statement(statement.sql, statement.params)
+        if not statements:
+            return []
+        return await self._call(self._batch, list(statements))
+
+    # ------------------------------------------------------------ migrations
+
+    def _apply(self, statements: list[str], name: str) -> None:
+        conn = self._connection()
+        with _translated(f"migration {name} failed: "):
+            conn.execute(_MIGRATIONS_TABLE)
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in statements:
+                    conn.execute(statement)
+                conn.execute("INSERT INTO d1_migrations(name) VALUES (?)", (name,))
+                conn.execute("COMMIT")
+            except BaseException:
+                _rollback(conn)
+                raise
+
+    def _applied(self) -> list[str]:
+        conn = self._connection()
+        with _translated():
+            conn.execute(_MIGRATIONS_TABLE)
+            return [
+                row["name"] for row in conn.execute("SELECT name FROM d1_migrations ORDER BY id")
+            ]
+
+    async def apply_migration(self, sql_script: str, name: str) -> None:
+        """Apply one migration file and record it in ``d1_migrations``, atomically."""
+        statements = split_script(sql_script)
+        for statement in statements:
+            keyword = leading_keyword(statement)
+            if keyword in _TRANSACTION_KEYWORDS or keyword in ("ATTACH", "DETACH"):
+                raise D1LimitError(f"migration {name}: {keyword} is not allowed (D1 refuses it)")
+        await self._call(self._apply, statements, name)
+
+    async def applied_migrations(self) -> list[str]:
+        """Names of the applied migrations, in the order they were applied."""
+        return await self._call(self._applied)
+
+    # ------------------------------------------------------------- lifetime
+
+    def _close_connection(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    async def close(self) -> None:
+        """Close the connection and stop the thread; later calls raise DatabaseError."""
+        if self._closed:
+            return
+        self._closed = True
+        loop = asyncio.get_running_loop()
+        # Queued statements run first: the executor is first in, first out.
+        await loop.run_in_executor(self._executor, self._close_connection)
+        self._executor.shutdown(wait=False)

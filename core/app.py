@@ -1,0 +1,94 @@
+"""``create_app``: the one ASGI app every runtime serves."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import asdict
+
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.responses import JSONResponse
+
+from core import deps
+from core.errors import NotFound
+from core.http import errors
+from core.http.pipeline import BodyRule, Pipeline
+from core.monitoring.health import router as health_router
+from core.ports import Ports
+from core.runtime import Runtime
+from core.security.ratelimit import Policy
+from core.settings import Settings
+
+VERSION = "0.1.0"
+
+# Every feature's router, in the order their paths should match.
+ROUTERS: Sequence[APIRouter] = (health_router,)
+# Paths that take bodies other than the default JSON or form of at most max_body_bytes.
+BODY_RULES: Sequence[BodyRule] = ()
+
+
+class ConfigurationError(RuntimeError):
+    """The settings cannot run the product (a required secret is missing)."""
+
+
+def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
+    """The product's ASGI app over ``runtime``'s ports. Does no I/O."""
+    if settings.ip_pepper is None or settings.secret_key is None:
+        raise ConfigurationError("CREATOR_EDGE_SECRET_KEY and CREATOR_EDGE_IP_PEPPER must be set")
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await runtime.startup()
+        try:
+            yield
+        finally:
+            await runtime.shutdown()
+
+    app = FastAPI(
+        title="creator-edge",
+        version=VERSION,
+        summary="Link-in-bio profiles, analytics, monitoring, releases and content at the edge.",
+        lifespan=lifespan,
+        # The hosted docs pages load scripts from a CDN, which the CSP forbids.
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.runtime = runtime
+    errors.install(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    if settings.dev:
+        app.include_router(_dev_router())
+    app.add_middleware(
+        Pipeline,  # type: ignore[arg-type]
+        runtime=runtime,
+        default_policy=Policy("default", settings.rate_limit, settings.rate_window),
+        pepper=settings.ip_pepper.get_secret_value().encode(),
+        client_ip_header=settings.client_ip_header,
+        max_body_bytes=settings.max_body_bytes,
+        body_rules=BODY_RULES,
+    )
+    return app
+
+
+def _dev_router() -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/__scheduled")
+    async def fire_schedule(
+        request: Request,
+        cron: str = Query(min_length=9, max_length=64),
+        ports: Ports = Depends(deps.ports),
+    ) -> JSONResponse:
+        """Dev mode only: run one cron's jobs now, as ``wrangler dev --test-scheduled``."""
+        from core.jobs import run_cron
+        from core.jobs.schedule import SCHEDULE
+
+        if cron not in SCHEDULE:
+            raise NotFound(f"No schedule is named {cron!r}.", details={"crons": list(SCHEDULE)})
+        outcomes = await run_cron(cron, ports, request.app.state.settings)
+        return JSONResponse({"cron": cron, "jobs": [asdict(o) for o in outcomes]})
+
+    return router

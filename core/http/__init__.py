@@ -1,0 +1,1 @@
+"""The HTTP pipeline: request context, security headers, errors, rate limits."""

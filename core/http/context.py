@@ -1,0 +1,39 @@
+"""What the pipeline learns about a request, kept in the ASGI scope for routes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.ports import Ports
+
+SCOPE_KEY = "creator_edge"
+
+
+@dataclass(slots=True)
+class AppliedPolicy:
+    """A rate-limit policy applied to this request, for the RateLimit headers."""
+
+    name: str
+    limit: int
+    window: int
+    remaining: int
+    reset: int
+
+
+@dataclass(slots=True)
+class RequestContext:
+    request_id: str
+    nonce: str
+    ports: Ports
+    # A keyed hash of the client address: the only form of it anything keeps.
+    client_key: str
+    user_agent: str | None
+    policies: list[AppliedPolicy] = field(default_factory=list)
+    # Request-scoped facts set by the runtime (at the edge: request.cf geo).
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def request_context(scope: Any) -> RequestContext:
+    ctx: RequestContext = scope[SCOPE_KEY]
+    return ctx

@@ -1,0 +1,41 @@
+"""Security headers for every response, and the IETF RateLimit headers."""
+
+from __future__ import annotations
+
+from core.http.context import AppliedPolicy
+
+# JSON, files and errors: nothing may load, frame or submit anything.
+API_CSP = b"default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+
+# Pages: scripts and styles only with this response's nonce; no third party.
+_PAGE_CSP = (
+    "default-src 'none'; script-src 'nonce-{n}' 'strict-dynamic'; style-src 'self' 'nonce-{n}';"
+    " img-src 'self' data:; font-src 'self'; connect-src 'self'; manifest-src 'self';"
+    " form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+
+STATIC_HEADERS: list[tuple[bytes, bytes]] = [
+    (b"strict-transport-security", b"max-age=63072000; includeSubDomains; preload"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"strict-origin-when-cross-origin"),
+    (
+        b"permissions-policy",
+        b"camera=(), microphone=(), geolocation=(), payment=(), usb=(), browsing-topics=()",
+    ),
+    (b"x-frame-options", b"DENY"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+]
+CORP_DEFAULT = (b"cross-origin-resource-policy", b"same-origin")
+
+
+def page_csp(nonce: str) -> bytes:
+    return _PAGE_CSP.format(n=nonce).encode()
+
+
+def ratelimit_headers(policies: list[AppliedPolicy]) -> list[tuple[bytes, bytes]]:
+    """``RateLimit-Policy`` and ``RateLimit`` (draft-ietf-httpapi-ratelimit-headers)."""
+    if not policies:
+        return []
+    policy = ", ".join(f'"{p.name}";q={p.limit};w={p.window}' for p in policies)
+    state = ", ".join(f'"{p.name}";r={p.remaining};t={p.reset}' for p in policies)
+    return [(b"ratelimit-policy", policy.encode()), (b"ratelimit", state.encode())]

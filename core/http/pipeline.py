@@ -1,0 +1,252 @@
+"""The request pipeline, as one small ASGI wrapper around the app.
+
+For every HTTP request it: assigns a request id; makes a CSP nonce; finds the
+client (a keyed hash of its address, never the address itself); checks the
+body's size and type; applies the default rate limit; adds the security and
+RateLimit headers to the response; and turns any error that escapes the app
+into the error envelope, with no trace, logged with the request id.
+
+One pure-ASGI class rather than a stack of middleware keeps its cost low: see
+``scripts/bench_pipeline.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import secrets
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from core.errors import AppError, PayloadTooLarge, UnsupportedMediaType, envelope
+from core.http import headers as sec
+from core.http.context import SCOPE_KEY, RequestContext
+from core.ids import new_id
+from core.runtime import Runtime
+from core.security.client import client_ip, hash_ip
+from core.security.ratelimit import Policy, enforce
+
+log = logging.getLogger("creator_edge.http")
+access_log = logging.getLogger("creator_edge.access")
+
+_REQUEST_ID = re.compile(rb"^[A-Za-z0-9._:-]{8,64}$")
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+JSON_AND_FORMS = (
+    "application/json",
+    "multipart/form-data",
+    "application/x-www-form-urlencoded",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class BodyRule:
+    """Body limits for paths starting with ``prefix``: the first matching rule wins."""
+
+    prefix: str
+    max_bytes: int
+    content_types: tuple[str, ...] = JSON_AND_FORMS
+
+
+class Pipeline:
+    def __init__(
+        self,
+        app: Any,
+        *,
+        runtime: Runtime,
+        default_policy: Policy,
+        pepper: bytes,
+        client_ip_header: str | None,
+        max_body_bytes: int,
+        body_rules: Sequence[BodyRule] = (),
+    ) -> None:
+        self.app = app
+        self.runtime = runtime
+        self.default_policy = default_policy
+        self.pepper = pepper
+        self.ip_header = client_ip_header.lower().encode() if client_ip_header else None
+        self.body_rules = (*body_rules, BodyRule("/", max_body_bytes))
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started_at = time.perf_counter()
+        headers: list[tuple[bytes, bytes]] = scope["headers"]
+        request_id = user_agent = content_type = content_length = None
+        for name, value in headers:
+            if name == b"x-request-id" and _REQUEST_ID.match(value):
+                request_id = value.decode()
+            elif name == b"user-agent":
+                user_agent = value.decode("latin-1")
+            elif name == b"content-type":
+                content_type = value.decode("latin-1")
+            elif name == b"content-length":
+                content_length = value
+        ctx = RequestContext(
+            request_id=request_id or new_id(),
+            nonce=secrets.token_urlsafe(16),
+            ports=self.runtime.ports(scope),
+            client_key=hash_ip(
+                client_ip(headers, scope.get("client"), self.ip_header), self.pepper
+            ),
+            user_agent=user_agent,
+        )
+        scope[SCOPE_KEY] = ctx
+        status_holder = [0]
+
+        async def send_with_headers(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                status_holder[0] = message["status"]
+                message["headers"] = self._response_headers(ctx, message.get("headers", []))
+            await send(message)
+
+        try:
+            receive = await self._check_body(scope, receive, content_type, content_length)
+            await enforce(ctx, self.default_policy, ctx.client_key)
+            await self.app(scope, receive, send_with_headers)
+        except AppError as error:
+            if status_holder[0]:
+                raise
+            await _send_error(
+                send_with_headers,
+                error.status,
+                error.code,
+                error.message,
+                error.details,
+                error.headers,
+            )
+        except Exception:
+            log.exception(
+                "unhandled error [request_id=%s] %s %s",
+                ctx.request_id,
+                scope["method"],
+                scope["path"],
+            )
+            if not status_holder[0]:
+                await _send_error(
+                    send_with_headers,
+                    500,
+                    "internal_error",
+                    "Something went wrong on our side. It has been logged.",
+                    {"request_id": ctx.request_id},
+                    {},
+                )
+        finally:
+            if access_log.isEnabledFor(logging.INFO):
+                access_log.info(
+                    "%s %s %d %.1fms [request_id=%s]",
+                    scope["method"],
+                    scope["path"],
+                    status_holder[0],
+                    (time.perf_counter() - started_at) * 1000,
+                    ctx.request_id,
+                )
+
+    async def _check_body(
+        self,
+        scope: dict[str, Any],
+        receive: Any,
+        content_type: str | None,
+        content_length: bytes | None,
+    ) -> Any:
+        """Refuse bodies that are too large (413) or of a type the path does not take (415)."""
+        if scope["method"] not in _BODY_METHODS:
+            return receive
+        path: str = scope["path"]
+        rule = next(r for r in self.body_rules if path.startswith(r.prefix))
+        if content_length is not None:
+            try:
+                declared = int(content_length)
+            except ValueError:
+                raise AppError(
+                    "Content-Length is not a number.", code="bad_content_length"
+                ) from None
+            if declared > rule.max_bytes:
+                raise PayloadTooLarge(details={"max_bytes": rule.max_bytes})
+            replay = None
+            has_body = declared > 0
+        else:
+            # No length given (chunked): read it here, bounded, then hand it on.
+            replay = await _read_bounded(receive, rule.max_bytes)
+            has_body = bool(replay)
+        if has_body:
+            media = (content_type or "").split(";", 1)[0].strip().lower()
+            if not _accepts(rule.content_types, media):
+                raise UnsupportedMediaType(details={"accepted": list(rule.content_types)})
+        if replay is None:
+            return receive
+        sent = False
+
+        async def replay_receive() -> dict[str, Any]:
+            nonlocal sent
+            if sent:
+                return await receive()
+            sent = True
+            return {"type": "http.request", "body": replay, "more_body": False}
+
+        return replay_receive
+
+    def _response_headers(
+        self, ctx: RequestContext, raw: Sequence[tuple[bytes, bytes]]
+    ) -> list[tuple[bytes, bytes]]:
+        out = list(raw)
+        present = {name.lower() for name, _ in out}
+        html = any(
+            name.lower() == b"content-type" and value.startswith(b"text/html")
+            for name, value in out
+        )
+        if b"content-security-policy" not in present:
+            out.append(
+                (b"content-security-policy", sec.page_csp(ctx.nonce) if html else sec.API_CSP)
+            )
+        for name, value in sec.STATIC_HEADERS:
+            if name not in present:
+                out.append((name, value))
+        if sec.CORP_DEFAULT[0] not in present:
+            out.append(sec.CORP_DEFAULT)
+        out.append((b"x-request-id", ctx.request_id.encode()))
+        out.extend(sec.ratelimit_headers(ctx.policies))
+        return out
+
+
+def _accepts(accepted: tuple[str, ...], media: str) -> bool:
+    if media in accepted:
+        return True
+    return (
+        "application/json" in accepted
+        and media.startswith("application/")
+        and media.endswith("+json")
+    )
+
+
+async def _read_bounded(receive: Any, limit: int) -> bytes:
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(details={"max_bytes": limit})
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+async def _send_error(
+    send: Any, status: int, code: str, message: str, details: Any, extra: dict[str, str]
+) -> None:
+    body = json.dumps(envelope(code, message, details)).encode()
+    raw = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"cache-control", b"no-store"),
+    ]
+    raw.extend((k.lower().encode(), v.encode()) for k, v in extra.items())
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,154 @@
+"""The local runtime: the embedded default (a SQLite file, KV and counters in
+SQLite or Redis, blobs in a folder), wired in one place. Never loaded at the edge."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from fastapi import FastAPI
+
+from core.clock import SystemClock
+from core.defer import TaskDefer
+from core.ports import Clock, Counter, KeyValue, Ports
+from core.settings import Settings
+
+if TYPE_CHECKING:
+    from core.jobs.local_scheduler import LocalScheduler
+
+log = logging.getLogger("creator_edge.local")
+DATABASE_FILE = "creator-edge.sqlite3"
+KV_FILE = "kv.sqlite3"
+SECRETS_FILE = "secrets.json"
+
+
+def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+    """Settings from the environment; missing secrets come from (or go to) the data dir."""
+    settings = Settings.from_env(os.environ if env is None else env, **overrides)
+    if settings.secret_key and settings.ip_pepper:
+        return settings
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    path = settings.data_dir / SECRETS_FILE
+    stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    changed = False
+    for name in ("secret_key", "ip_pepper"):
+        if name not in stored:
+            stored[name] = secrets.token_urlsafe(32)
+            changed = True
+    if changed:
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(stored))
+        tmp.chmod(0o600)
+        tmp.replace(path)
+    return settings.model_copy(
+        update={
+            "secret_key": settings.secret_key or _secret(stored["secret_key"]),
+            "ip_pepper": settings.ip_pepper or _secret(stored["ip_pepper"]),
+        }
+    )
+
+
+def _secret(value: str):
+    from pydantic import SecretStr
+
+    return SecretStr(value)
+
+
+class LocalRuntime:
+    """Ports made once for the process; migrations and the cron clock on startup;
+    deferred work drained on shutdown."""
+
+    name = "local"
+
+    def __init__(
+        self, settings: Settings, *, clock: Clock | None = None, run_scheduler: bool | None = None
+    ) -> None:
+        from core.adapters.blobs_fs import FolderBlobStore
+        from core.adapters.http_httpx import HttpxClient
+        from core.adapters.sqlite import SQLiteDatabase
+
+        self.settings = settings
+        data = Path(settings.data_dir)
+        data.mkdir(parents=True, exist_ok=True)
+        clock = clock or SystemClock()
+        self.defer = TaskDefer()
+        self.database = SQLiteDatabase(data / DATABASE_FILE)
+        self.http = HttpxClient()
+        self._redis: Any = None
+        kv: KeyValue
+        counter: Counter
+        if settings.redis_url:
+            from core.adapters.kv_redis import RedisCounter, RedisKeyValue, from_url
+
+            self._redis = from_url(settings.redis_url)
+            kv, counter = RedisKeyValue(self._redis), RedisCounter(self._redis)
+        else:
+            from core.adapters.kv_sqlite import SQLiteCounter, SQLiteKeyValue
+
+            kv, counter = SQLiteKeyValue(data / KV_FILE, clock), SQLiteCounter(data / KV_FILE)
+        self._ports = Ports(
+            db=self.database,
+            kv=kv,
+            counter=counter,
+            blobs=FolderBlobStore(data / "blobs"),
+            clock=clock,
+            http=self.http,
+            defer=self.defer,
+        )
+        self._run_scheduler = settings.run_cron if run_scheduler is None else run_scheduler
+        self._scheduler: LocalScheduler | None = None
+        self._started = False
+
+    def ports(self, scope: object = None) -> Ports:
+        return self._ports
+
+    async def startup(self) -> None:
+        if self._started:
+            return
+        await self.migrate()
+        if self._run_scheduler:
+            from core.jobs import run_cron
+            from core.jobs.local_scheduler import LocalScheduler
+            from core.jobs.schedule import CRONS
+
+            async def fire(expression: str, at: float) -> object:
+                return await run_cron(expression, self._ports, self.settings, scheduled_time=at)
+
+            scheduler = LocalScheduler(CRONS, fire)
+            scheduler.start()
+            self._scheduler = scheduler
+        self._started = True
+
+    async def migrate(self) -> list[str]:
+        from core.migrations import migrate
+
+        applied = await migrate(self.database)
+        if applied:
+            log.info("applied migrations: %s", ", ".join(applied))
+        return applied
+
+    async def shutdown(self) -> None:
+        """Stop the cron clock, finish deferred work within the grace period, close."""
+        grace = self.settings.shutdown_grace
+        if self._scheduler is not None:
+            await self._scheduler.stop(grace)
+            self._scheduler = None
+        await self.defer.drain(grace)
+        await self.http.aclose()
+        if self._redis is not None:
+            await self._redis.aclose()
+        await self.database.close()
+        self._started = False
+
+
+def create_local_app(settings: Settings | None = None, **runtime_options: object) -> FastAPI:
+    """The app on the embedded default, as ``python -m core serve`` runs it."""
+    from core.app import create_app
+
+    settings = settings or load_settings()
+    return create_app(settings, LocalRuntime(settings, **runtime_options))  # type: ignore[arg-type]

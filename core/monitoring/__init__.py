@@ -1,0 +1,1 @@
+"""Monitoring: health of the dependencies (more with the monitoring issue)."""

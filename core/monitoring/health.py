@@ -1,0 +1,77 @@
+"""Health: a live check of each dependency, and the last scheduled check."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+
+from core import deps
+from core.clock import iso
+from core.jobs.dispatcher import JobContext
+from core.ports import Ports
+
+LAST_CHECK_KEY = "health:last"
+CHECK_TIMEOUT = 2.0
+
+router = APIRouter(tags=["monitoring"])
+
+
+async def _probe(check: Callable[[], Awaitable[Any]]) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    try:
+        await asyncio.wait_for(check(), timeout=CHECK_TIMEOUT)
+    except TimeoutError:
+        return {"status": "down", "error": "timeout", "latency_ms": CHECK_TIMEOUT * 1000}
+    except Exception as exc:
+        return {
+            "status": "down",
+            "error": type(exc).__name__,
+            "latency_ms": round((time.perf_counter() - t0) * 1000, 2),
+        }
+    return {"status": "ok", "latency_ms": round((time.perf_counter() - t0) * 1000, 2)}
+
+
+async def check_dependencies(ports: Ports) -> dict[str, dict[str, Any]]:
+    """Probe the database, KV, the rate-limit counter and the blob store at once."""
+    names = ("database", "kv", "blobs")
+    checks = (
+        lambda: ports.db.first("SELECT 1 AS ok"),
+        lambda: ports.kv.get("health:probe"),
+        lambda: ports.blobs.head("health/probe"),
+    )
+    results = await asyncio.gather(*(_probe(c) for c in checks))
+    return dict(zip(names, results, strict=True))
+
+
+async def record_health(ctx: JobContext) -> None:
+    """The five-minute job: check every dependency and keep the result in KV."""
+    checks = await check_dependencies(ctx.ports)
+    report = {"checked_at": iso(ctx.ports.clock.now()), "dependencies": checks}
+    await ctx.ports.kv.put(LAST_CHECK_KEY, json.dumps(report), ttl=3600)
+
+
+@router.get("/api/health", summary="Liveness and the status of each dependency")
+async def health(request: Request, ports: Ports = Depends(deps.ports)) -> JSONResponse:
+    checks = await check_dependencies(ports)
+    last = None
+    if checks["kv"]["status"] == "ok":
+        raw = await ports.kv.get(LAST_CHECK_KEY)
+        last = json.loads(raw) if raw else None
+    healthy = all(c["status"] == "ok" for c in checks.values())
+    body = {
+        "status": "ok" if healthy else "degraded",
+        "runtime": request.app.state.runtime.name,
+        "version": request.app.version,
+        "time": iso(ports.clock.now()),
+        "dependencies": checks,
+        "last_scheduled_check": last,
+    }
+    return JSONResponse(
+        body, status_code=200 if healthy else 503, headers={"cache-control": "no-store"}
+    )

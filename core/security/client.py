@@ -1,0 +1,27 @@
+"""Who the client is, without keeping where it is: a keyed hash of its address."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterable
+
+
+def client_ip(
+    headers: Iterable[tuple[bytes, bytes]], peer: tuple[str, int] | None, header: bytes | None
+) -> str | None:
+    """The client address: from ``header`` when configured (first hop), else the peer."""
+    if header is not None:
+        for name, value in headers:
+            if name == header:
+                first = value.split(b",", 1)[0].strip()
+                return first.decode("latin-1") or None
+        return None
+    return peer[0] if peer else None
+
+
+def hash_ip(ip: str | None, pepper: bytes) -> str:
+    """A stable, keyed, non-reversible token for an address (``anon`` when unknown)."""
+    if not ip:
+        return "anon"
+    return hmac.new(pepper, ip.encode(), hashlib.sha256).hexdigest()[:32]

@@ -1,0 +1,139 @@
+"""Benchmark: the cost of the pipeline, and of one rate-limit decision.
+
+1. Mean latency of a request through the full app (request id, CSP nonce,
+   client hash, body checks, rate limit on the SQLite counter, security and
+   RateLimit headers, error envelope) against a bare FastAPI app serving the
+   same handler, both driven directly over ASGI in this process, interleaved in
+   rounds so machine noise hits both alike. Reported as a ratio (target <= 1.3).
+2. One ``Counter.hit`` on the SQLite counter and on Redis, in microseconds.
+
+Run: .venv/bin/python scripts/bench_pipeline.py [--requests 3000] [--rounds 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from fastapi import APIRouter, FastAPI
+
+from core.app import create_app
+from core.local import LocalRuntime, load_settings
+
+
+def handler_router() -> APIRouter:
+    router = APIRouter()
+
+    @router.get("/api/bench")
+    async def bench() -> dict:
+        return {"ok": True, "items": [1, 2, 3]}
+
+    return router
+
+
+SCOPE = {
+    "type": "http",
+    "asgi": {"version": "3.0"},
+    "http_version": "1.1",
+    "method": "GET",
+    "scheme": "http",
+    "path": "/api/bench",
+    "raw_path": b"/api/bench",
+    "query_string": b"",
+    "root_path": "",
+    "headers": [
+        (b"host", b"bench"),
+        (b"user-agent", b"bench/1.0"),
+        (b"accept", b"application/json"),
+    ],
+    "client": ("203.0.113.5", 50000),
+    "server": ("127.0.0.1", 8787),
+}
+
+
+async def drive(app, n: int) -> float:
+    """Mean seconds per request over ``n`` sequential requests."""
+
+    async def receive() -> dict:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    status = [0]
+
+    async def send(message: dict) -> None:
+        if message["type"] == "http.response.start":
+            status[0] = message["status"]
+
+    t0 = time.perf_counter()
+    for _ in range(n):
+        await app(dict(SCOPE), receive, send)
+    elapsed = time.perf_counter() - t0
+    assert status[0] == 200, status[0]
+    return elapsed / n
+
+
+async def counter_cost(counter, n: int) -> float:
+    now = time.time()
+    t0 = time.perf_counter()
+    for i in range(n):
+        await counter.hit(f"bench:{i % 50}", limit=10**9, window=60, now=now)
+    return (time.perf_counter() - t0) / n * 1e6
+
+
+async def main(requests: int, rounds: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = load_settings({}, data_dir=Path(tmp), rate_limit=10**9, run_cron=False)
+        runtime = LocalRuntime(settings, run_scheduler=False)
+        await runtime.startup()
+        full = create_app(settings, runtime)
+        full.include_router(handler_router())
+        bare = FastAPI()
+        bare.include_router(handler_router())
+        await drive(full, 300)
+        await drive(bare, 300)
+        bare_t, full_t = [], []
+        for _ in range(rounds):
+            bare_t.append(await drive(bare, requests))
+            full_t.append(await drive(full, requests))
+        bare_mean, full_mean = statistics.median(bare_t), statistics.median(full_t)
+        print(
+            f"bare FastAPI      : {bare_mean * 1e6:8.1f} us/request (median of {rounds} rounds"
+            f" of {requests})"
+        )
+        print(f"creator-edge app  : {full_mean * 1e6:8.1f} us/request")
+        print(f"pipeline ratio    : {full_mean / bare_mean:8.2f}x  (target <= 1.30)")
+        sqlite_us = await counter_cost(runtime.ports().counter, 20000)
+        print(f"rate-limit decision, SQLite counter: {sqlite_us:7.1f} us")
+        await runtime.shutdown()
+
+    from redis.asyncio import Redis
+
+    from core.adapters.kv_redis import RedisCounter
+
+    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
+    client = Redis.from_url(url)
+    try:
+        await client.ping()
+    except Exception as exc:
+        print(f"rate-limit decision, Redis counter : skipped ({type(exc).__name__})")
+    else:
+        counter = RedisCounter(client, prefix=f"bench:{os.getpid()}:")
+        await counter_cost(counter, 500)
+        print(f"rate-limit decision, Redis counter : {await counter_cost(counter, 10000):7.1f} us")
+    finally:
+        await client.aclose()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--rounds", type=int, default=7)
+    args = parser.parse_args()
+    asyncio.run(main(args.requests, args.rounds))

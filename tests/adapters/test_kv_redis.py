@@ -1,0 +1,70 @@
+"""What only the Redis KV and counter promise: expiry on the server, many clients, timeouts."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import redis.exceptions
+
+from core.adapters.kv_redis import RedisCounter, RedisKeyValue, from_url
+from tests.contract.local_factories import REDIS_TEST_URL, redis_client, unique_prefix
+
+pytestmark = pytest.mark.redis
+
+
+async def test_the_counter_is_exact_across_several_clients() -> None:
+    prefix = unique_prefix("rl")
+    async with redis_client(prefix):
+        clients = [from_url(REDIS_TEST_URL) for _ in range(5)]
+        counters = [RedisCounter(client, prefix=prefix) for client in clients]
+        results = await asyncio.gather(
+            *(
+                counters[i % 5].hit("shared", limit=120, window=60, now=1_790_000_040.0)
+                for i in range(600)
+            )
+        )
+        for client in clients:
+            await client.aclose()
+    assert sum(r.allowed for r in results) == 120
+
+
+async def test_put_sets_a_server_expiry_of_at_least_the_minimum() -> None:
+    prefix = unique_prefix("kv")
+    async with redis_client(prefix) as client:
+        kv = RedisKeyValue(client, prefix=prefix)
+        await kv.put("short", "v", ttl=10)
+        await kv.put("long", "v", ttl=3600)
+        await kv.put("forever", "v")
+        assert 55 < await client.ttl(prefix + "short") <= 60
+        assert 3500 < await client.ttl(prefix + "long") <= 3600
+        assert await client.ttl(prefix + "forever") == -1
+
+
+async def test_counter_windows_expire_on_the_server() -> None:
+    prefix = unique_prefix("rl")
+    async with redis_client(prefix) as client:
+        await RedisCounter(client, prefix=prefix).hit("k", limit=5, window=30, now=1_790_000_040.0)
+        keys = [key async for key in client.scan_iter(match=f"{prefix}*")]
+        assert len(keys) == 1
+        assert 55 < await client.ttl(keys[0]) <= 60
+
+
+async def test_list_treats_glob_characters_in_the_prefix_literally() -> None:
+    prefix = unique_prefix("kv")
+    async with redis_client(prefix) as client:
+        kv = RedisKeyValue(client, prefix=prefix)
+        for key in ("a*b", "a*c", "axb", "a[1]", "a?"):
+            await kv.put(key, "v")
+        assert (await kv.list("a*")).keys == ["a*b", "a*c"]
+        assert (await kv.list("a[")).keys == ["a[1]"]
+        assert (await kv.list("a?")).keys == ["a?"]
+
+
+async def test_unreachable_redis_fails_fast() -> None:
+    client = from_url("redis://127.0.0.1:1/0", timeout=0.5)
+    try:
+        with pytest.raises(redis.exceptions.ConnectionError):
+            await asyncio.wait_for(RedisKeyValue(client).get("k"), timeout=5)
+    finally:
+        await client.aclose()

@@ -1,0 +1,153 @@
+"""The worker bundle's build script and wrangler.toml, without running wrangler."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from core.jobs.schedule import CRONS
+from core.settings import ENV_NAMES
+from worker.bindings import RATE_LIMIT_BINDINGS
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRETS = {"CREATOR_EDGE_SECRET_KEY", "CREATOR_EDGE_IP_PEPPER", "GITHUB_TOKEN"}
+
+
+def _load_build_worker():
+    spec = importlib.util.spec_from_file_location(
+        "build_worker", ROOT / "scripts" / "build_worker.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("build_worker", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+build_worker = _load_build_worker()
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_the_build_is_deterministic_and_wipes_what_was_there(tmp_path) -> None:
+    first, second = tmp_path / "a", tmp_path / "b"
+    (first / "core").mkdir(parents=True)
+    (first / "core" / "stale.py").write_text("import sqlite3\n")
+    written = build_worker.build(first)
+    build_worker.build(second)
+    assert snapshot(first) == snapshot(second)
+    assert sorted(snapshot(first)) == written
+    assert "core/stale.py" not in written
+    assert "entry.py" in written and "worker/entry.py" not in written
+    assert "worker/bindings.py" in written and "core/ports.py" in written
+    assert not [f for f in written if f.startswith(("core/adapters/", "tests/", "scripts/"))]
+    assert not {"core/local.py", "core/cli.py", "core/__main__.py"} & set(written)
+
+
+def _tree(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+@pytest.fixture
+def fake_root(tmp_path, monkeypatch):
+    def use(files: dict[str, str]) -> Path:
+        _tree(tmp_path, {"core/__init__.py": "", "worker/__init__.py": "", **files})
+        monkeypatch.setattr(build_worker, "ROOT", tmp_path)
+        monkeypatch.setattr(build_worker, "ENTRY", tmp_path / "worker" / "entry.py")
+        return tmp_path
+
+    return use
+
+
+def test_an_edge_module_importing_sqlite3_fails_the_build(fake_root) -> None:
+    root = fake_root(
+        {
+            "worker/entry.py": "from core import store\n",
+            "core/store.py": "import json\nimport sqlite3\n",
+        }
+    )
+    with pytest.raises(build_worker.BuildError, match=r"core/store.py:2 imports sqlite3"):
+        build_worker.build(root / "out")
+
+
+def test_lazy_imports_are_followed_and_local_only_ones_left_out(fake_root, capsys) -> None:
+    root = fake_root(
+        {
+            "worker/entry.py": (
+                "def handler():\n"
+                "    from core.jobs import run\n"
+                "    from core.adapters.sqlite import Db\n"
+                "    from core.not_written_yet import x\n"
+            ),
+            "core/jobs/__init__.py": "from .tasks import run\n",
+            "core/jobs/tasks.py": "def run():\n    import subprocess\n",
+            "core/adapters/__init__.py": "",
+            "core/adapters/sqlite.py": "import sqlite3\n",
+            "core/web/static/app.css": "body {}\n",
+        }
+    )
+    written = build_worker.build(root / "out")
+    assert written == [
+        "core/__init__.py",
+        "core/jobs/__init__.py",
+        "core/jobs/tasks.py",
+        "core/web/static/app.css",
+        "entry.py",
+    ]
+    out = capsys.readouterr().out
+    assert "left out, local-only" in out and "core/adapters/sqlite.py" in out
+    assert "absent, imported lazily" in out and "core.not_written_yet" in out
+
+
+def test_a_local_only_module_at_top_level_fails_the_build(fake_root) -> None:
+    root = fake_root(
+        {
+            "worker/entry.py": "import core.local\n",
+            "core/local.py": "x = 1\n",
+        }
+    )
+    with pytest.raises(build_worker.BuildError, match=r"local-only core/local\.py"):
+        build_worker.build(root / "out")
+
+
+@pytest.fixture(scope="module")
+def wrangler_toml() -> dict:
+    return tomllib.loads((ROOT / "wrangler.toml").read_text())
+
+
+def test_wrangler_toml_matches_the_code(wrangler_toml) -> None:
+    assert wrangler_toml["main"] == "build/worker/entry.py"
+    assert "python_workers" in wrangler_toml["compatibility_flags"]
+    assert wrangler_toml["build"]["command"] == "python3 scripts/build_worker.py"
+    assert tuple(wrangler_toml["triggers"]["crons"]) == CRONS
+    limits = {
+        r["name"]: (r["simple"]["limit"], r["simple"]["period"])
+        for r in wrangler_toml["ratelimits"]
+    }
+    assert limits == RATE_LIMIT_BINDINGS
+    assert all(period in (10, 60) for _, period in limits.values())
+    assert {b["binding"] for b in wrangler_toml["d1_databases"]} == {"DB"}
+    assert (ROOT / wrangler_toml["d1_databases"][0]["migrations_dir"]).is_dir()
+    assert {b["binding"] for b in wrangler_toml["kv_namespaces"]} == {"KV"}
+    assert {b["binding"] for b in wrangler_toml["r2_buckets"]} == {"BUCKET"}
+
+
+def test_vars_are_known_settings_and_never_secrets(wrangler_toml) -> None:
+    variables = wrangler_toml["vars"]
+    assert set(variables) <= set(ENV_NAMES.values())
+    assert not SECRETS & set(variables)
+    assert all(isinstance(v, str) for v in variables.values())
+    assert variables["CREATOR_EDGE_CLIENT_IP_HEADER"] == "CF-Connecting-IP"
