@@ -107,6 +107,9 @@ class LocalRuntime:
     def ports(self, scope: object = None) -> Ports:
         return self._ports
 
+    def request_facts(self, scope: object) -> dict[str, str]:
+        return {}
+
     async def startup(self) -> None:
         if self._started:
             return

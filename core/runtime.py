@@ -18,6 +18,11 @@ class Runtime(Protocol):
 
     def ports(self, scope: Scope) -> Ports: ...
 
+    def request_facts(self, scope: Scope) -> dict[str, str]:
+        """Where the request came from, as the platform tells it (at the edge,
+        ``request.cf``: country, city, region, timezone...). Never the address."""
+        ...
+
     async def startup(self) -> None: ...
 
     async def shutdown(self) -> None: ...
@@ -32,6 +37,9 @@ class FixedRuntime:
 
     def ports(self, scope: Scope) -> Ports:
         return self._ports
+
+    def request_facts(self, scope: Scope) -> dict[str, str]:
+        return {}
 
     async def startup(self) -> None:
         return None

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Sequence
 from typing import Any
 
+from core.d1_rules import check_d1_rules
 from core.ports import (
-    MAX_BOUND_PARAMETERS,
     D1LimitError,
     DatabaseError,
     IntegrityError,
@@ -18,16 +17,6 @@ from core.ports import (
 )
 from worker import interop
 from worker.interop import MAX_SAFE_INTEGER, Interop
-
-# D1's limit on the length of one statement.
-MAX_STATEMENT_BYTES = 100_000
-
-# D1 has no explicit transactions and refuses these; the local adapter refuses
-# them too, so the same SQL behaves the same in both places.
-_TRANSACTION = frozenset({"BEGIN", "COMMIT", "ROLLBACK", "END", "SAVEPOINT", "RELEASE"})
-_FORBIDDEN = _TRANSACTION | {"ATTACH", "DETACH", "PRAGMA"}
-# Leading whitespace and comments, then the first word.
-_LEADING_WORD = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?(?:\*/|$))*([A-Za-z_]*)", re.DOTALL)
 
 
 class D1Database:
@@ -62,7 +51,7 @@ class D1Database:
         return [_run_result(r) for r in interop.to_py(results, ffi) or []]
 
     def _prepare(self, ffi: Interop, sql: str, params: Sequence[Param]) -> Any:
-        check_statement(sql, params)
+        check_d1_rules(sql, params)
         values = [_js_param(p, ffi) for p in params]
         try:
             statement = self._db.prepare(sql)
@@ -71,26 +60,6 @@ class D1Database:
         except Exception as exc:  # D1 checks types at bind time
             raise _database_error(exc) from exc
         return interop.unwrap(statement)
-
-
-def check_statement(sql: str, params: Sequence[Param]) -> None:
-    """Refuse, before sending, what D1 would refuse (as the local adapter does)."""
-    if len(params) > MAX_BOUND_PARAMETERS:
-        raise D1LimitError(
-            f"statement binds {len(params)} parameters; D1 allows at most "
-            f"{MAX_BOUND_PARAMETERS} (pass bulk rows as one JSON parameter through json_each)"
-        )
-    if len(sql) * 4 > MAX_STATEMENT_BYTES and len(sql.encode()) > MAX_STATEMENT_BYTES:
-        raise D1LimitError(f"statement is longer than D1's {MAX_STATEMENT_BYTES} bytes")
-    match = _LEADING_WORD.match(sql)
-    keyword = match.group(1).upper() if match else ""
-    if keyword in _TRANSACTION:
-        raise D1LimitError(
-            f"{keyword} is not allowed: D1 has no explicit transactions; "
-            "put writes that must stand together in one Database.batch"
-        )
-    if keyword in _FORBIDDEN:
-        raise D1LimitError(f"{keyword} is not allowed in application SQL on D1")
 
 
 def _js_param(value: Param, ffi: Interop) -> Any:

@@ -9,6 +9,9 @@ from typing import Any
 
 from workers import WorkerEntrypoint
 
+# Imported at the top so FastAPI and the app's modules are in the deploy-time
+# memory snapshot, not loaded on the first request.
+from core.app import create_app
 from worker.bindings import EdgeEnv, EdgeRuntime, cf_facts, settings_from_env
 
 _built: tuple[Any, EdgeRuntime] | None = None
@@ -17,8 +20,6 @@ _built: tuple[Any, EdgeRuntime] | None = None
 def _app(env: Any) -> tuple[Any, EdgeRuntime]:
     global _built
     if _built is None:
-        from core.app import create_app
-
         settings = settings_from_env(env)
         runtime = EdgeRuntime(settings)
         _built = (create_app(settings, runtime), runtime)

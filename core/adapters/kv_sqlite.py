@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 from core.ports import KV_MIN_TTL, Clock, KeyPage, WindowCount
-from core.security.window import admits, window_index
+from core.security.window import elapsed_fraction, window_index
 
 # KV refuses longer keys and longer list pages; keep local code inside the same limits.
 MAX_KEY_BYTES = 512
@@ -26,15 +26,35 @@ CREATE INDEX IF NOT EXISTS kv_expiry ON kv(expires_at) WHERE expires_at IS NOT N
 """
 
 _COUNTER_SCHEMA = """
-CREATE TABLE IF NOT EXISTS rate_windows (
+CREATE TABLE IF NOT EXISTS rate_counters (
     key TEXT NOT NULL,
     size INTEGER NOT NULL,
     idx INTEGER NOT NULL,
-    hits INTEGER NOT NULL,
-    expires_at REAL NOT NULL,
-    PRIMARY KEY (key, size, idx)
+    cur INTEGER NOT NULL,
+    prev INTEGER NOT NULL,
+    ok INTEGER NOT NULL,
+    PRIMARY KEY (key, size)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS rate_windows_expiry ON rate_windows(expires_at);
+"""
+
+# One row per key and window size holds the current and previous fixed windows.
+# The whole sliding-window decision is this one statement, so it is atomic
+# across processes with no explicit transaction. In the DO UPDATE branch every
+# column reference reads the row as it was before the update.
+# ?1 key, ?2 window size, ?3 window index, ?4 cost, ?5 limit, ?6 previous-window weight.
+_HIT = """
+INSERT INTO rate_counters (key, size, idx, cur, prev, ok)
+VALUES (?1, ?2, ?3, CASE WHEN ?4 <= ?5 THEN ?4 ELSE 0 END, 0, ?4 <= ?5)
+ON CONFLICT (key, size) DO UPDATE SET
+    prev = CASE WHEN idx >= ?3 THEN prev WHEN idx = ?3 - 1 THEN cur ELSE 0 END,
+    cur = CASE WHEN idx >= ?3 THEN cur ELSE 0 END
+        + CASE WHEN (CASE WHEN idx >= ?3 THEN prev WHEN idx = ?3 - 1 THEN cur ELSE 0 END) * ?6
+                    + (CASE WHEN idx >= ?3 THEN cur ELSE 0 END) + ?4 <= ?5
+               THEN ?4 ELSE 0 END,
+    ok = (CASE WHEN idx >= ?3 THEN prev WHEN idx = ?3 - 1 THEN cur ELSE 0 END) * ?6
+        + (CASE WHEN idx >= ?3 THEN cur ELSE 0 END) + ?4 <= ?5,
+    idx = MAX(idx, ?3)
+RETURNING cur, prev, ok
 """
 
 
@@ -176,35 +196,15 @@ class SQLiteCounter(_SQLiteFile):
     ) -> WindowCount:
         if window <= 0 or cost < 0:
             raise ValueError("window must be positive and cost not negative")
-        current_idx = window_index(now, window)
+        idx = window_index(now, window)
+        weight = 1.0 - elapsed_fraction(now, window)
         with self._lock:
             conn = self._connection()
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                counts = dict(
-                    conn.execute(
-                        "SELECT idx, hits FROM rate_windows WHERE key = ? AND size = ? "
-                        "AND idx IN (?, ?)",
-                        (key, window, current_idx - 1, current_idx),
-                    ).fetchall()
-                )
-                previous = counts.get(current_idx - 1, 0)
-                current = counts.get(current_idx, 0)
-                allowed = admits(previous, current, now, window, limit, cost)
-                if allowed:
-                    # A window is still read as "previous" until two windows after its start.
-                    conn.execute(
-                        "INSERT INTO rate_windows(key, size, idx, hits, expires_at) "
-                        "VALUES (?, ?, ?, ?, ?) ON CONFLICT(key, size, idx) "
-                        "DO UPDATE SET hits = hits + excluded.hits",
-                        (key, window, current_idx, cost, (current_idx + 2) * window),
-                    )
-                    current += cost
-                if self._purge_due(now):
-                    conn.execute("DELETE FROM rate_windows WHERE expires_at <= ?", (now,))
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
+            current, previous, ok = conn.execute(
+                _HIT, (key, window, idx, cost, limit, weight)
+            ).fetchone()
+            if self._purge_due(now):
+                # A window is read as "previous" until two windows after its start.
+                conn.execute("DELETE FROM rate_counters WHERE (idx + 2) * size <= ?", (now,))
+        allowed = bool(ok)
         return WindowCount(allowed=allowed, previous=previous, current=current)

@@ -9,7 +9,6 @@ hop, so code that passes here is code D1 will accept.
 from __future__ import annotations
 
 import asyncio
-import re
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -17,8 +16,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+from core.d1_rules import (
+    TRANSACTION_KEYWORDS,
+    check_d1_rules,
+    leading_keyword,
+    skip_blank,
+)
 from core.ports import (
-    MAX_BOUND_PARAMETERS,
     D1LimitError,
     DatabaseError,
     IntegrityError,
@@ -30,44 +34,11 @@ from core.ports import (
 
 T = TypeVar("T")
 
-# D1's limit on the length of one SQL statement.
-MAX_STATEMENT_BYTES = 100_000
-# D1 stores 64-bit integers, but its binding API takes JS numbers (no BigInt):
-# a larger integer would be rounded silently, so none is bound here either.
-MAX_BOUND_INTEGER = 2**53 - 1
-
-_TRANSACTION_KEYWORDS = frozenset({"BEGIN", "COMMIT", "ROLLBACK", "END", "SAVEPOINT", "RELEASE"})
-_FORBIDDEN_KEYWORDS = _TRANSACTION_KEYWORDS | {"ATTACH", "DETACH", "PRAGMA"}
-_WORD = re.compile(r"[A-Za-z_]+")
-
 _MIGRATIONS_TABLE = """CREATE TABLE IF NOT EXISTS d1_migrations(
     id         INTEGER PRIMARY KEY AUTOINCREMENT,
     name       TEXT UNIQUE,
     applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL
 )"""
-
-
-def _skip_blank(sql: str, i: int = 0) -> int:
-    """Index of the first character at or after ``i`` that is not whitespace or a comment."""
-    n = len(sql)
-    while i < n:
-        if sql[i].isspace():
-            i += 1
-        elif sql.startswith("--", i):
-            end = sql.find("\n", i)
-            i = n if end < 0 else end + 1
-        elif sql.startswith("/*", i):
-            end = sql.find("*/", i + 2)
-            i = n if end < 0 else end + 2
-        else:
-            break
-    return i
-
-
-def leading_keyword(sql: str) -> str:
-    """The statement's first keyword, upper-cased, after leading comments."""
-    match = _WORD.match(sql, _skip_blank(sql))
-    return match.group(0).upper() if match else ""
 
 
 def _is_single_statement(sql: str) -> bool:
@@ -76,34 +47,14 @@ def _is_single_statement(sql: str) -> bool:
     at = sql.find(";")
     while at >= 0:
         if sqlite3.complete_statement(sql[: at + 1]):
-            return _skip_blank(sql, at + 1) == len(sql)
+            return skip_blank(sql, at + 1) == len(sql)
         at = sql.find(";", at + 1)
     return True
 
 
 def check_d1_statement(sql: str, params: Sequence[Param]) -> None:
     """Raise ``D1LimitError`` if D1 would refuse this statement."""
-    if len(params) > MAX_BOUND_PARAMETERS:
-        raise D1LimitError(
-            f"statement binds {len(params)} parameters; D1 allows at most "
-            f"{MAX_BOUND_PARAMETERS} (pass bulk rows as one JSON parameter through json_each)"
-        )
-    for value in params:
-        if isinstance(value, int) and not -MAX_BOUND_INTEGER <= value <= MAX_BOUND_INTEGER:
-            raise D1LimitError(
-                f"integer {value} is beyond 2**53 - 1, the largest D1 binds exactly "
-                "(it takes JS numbers); bind it as TEXT"
-            )
-    if len(sql) * 4 > MAX_STATEMENT_BYTES and len(sql.encode()) > MAX_STATEMENT_BYTES:
-        raise D1LimitError(f"statement is longer than D1's {MAX_STATEMENT_BYTES} bytes")
-    keyword = leading_keyword(sql)
-    if keyword in _TRANSACTION_KEYWORDS:
-        raise D1LimitError(
-            f"{keyword} is not allowed: D1 has no explicit transactions; "
-            "put writes that must stand together in one Database.batch"
-        )
-    if keyword in _FORBIDDEN_KEYWORDS:
-        raise D1LimitError(f"{keyword} is not allowed in application SQL on D1")
+    check_d1_rules(sql, params)
     if not _is_single_statement(sql):
         raise D1LimitError("one statement per call: D1 prepares one; use batch() for several")
 
@@ -116,11 +67,11 @@ def split_script(script: str) -> list[str]:
     for piece in pieces[:-1]:
         current += piece + ";"
         if sqlite3.complete_statement(current):
-            if _skip_blank(current) < len(current) - 1:  # more than a lone ';'
+            if skip_blank(current) < len(current) - 1:  # more than a lone ';'
                 statements.append(current.strip())
             current = ""
     tail = current + pieces[-1]
-    if _skip_blank(tail) < len(tail):
+    if skip_blank(tail) < len(tail):
         statements.append(tail.strip())
     return statements
 
@@ -261,7 +212,7 @@ class SQLiteDatabase:
         statements = split_script(sql_script)
         for statement in statements:
             keyword = leading_keyword(statement)
-            if keyword in _TRANSACTION_KEYWORDS or keyword in ("ATTACH", "DETACH"):
+            if keyword in TRANSACTION_KEYWORDS or keyword in ("ATTACH", "DETACH"):
                 raise D1LimitError(f"migration {name}: {keyword} is not allowed (D1 refuses it)")
         await self._call(self._apply, statements, name)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,14 +25,19 @@ class AppliedPolicy:
 @dataclass(slots=True)
 class RequestContext:
     request_id: str
-    nonce: str
     ports: Ports
     # A keyed hash of the client address: the only form of it anything keeps.
     client_key: str
     user_agent: str | None
     policies: list[AppliedPolicy] = field(default_factory=list)
-    # Request-scoped facts set by the runtime (at the edge: request.cf geo).
-    extra: dict[str, Any] = field(default_factory=dict)
+    _nonce: str | None = None
+
+    @property
+    def nonce(self) -> str:
+        """This response's CSP nonce, made when a page first asks for it."""
+        if self._nonce is None:
+            self._nonce = secrets.token_urlsafe(16)
+        return self._nonce
 
 
 def request_context(scope: Any) -> RequestContext:

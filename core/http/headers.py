@@ -32,10 +32,27 @@ def page_csp(nonce: str) -> bytes:
     return _PAGE_CSP.format(n=nonce).encode()
 
 
+# Header names a response may set itself, overriding the defaults here.
+OVERRIDABLE = frozenset(
+    [b"content-security-policy", CORP_DEFAULT[0], *(name for name, _ in STATIC_HEADERS)]
+)
+DEFAULTS_FOR_API: tuple[tuple[bytes, bytes], ...] = (
+    (b"content-security-policy", API_CSP),
+    *STATIC_HEADERS,
+    CORP_DEFAULT,
+)
+
+
 def ratelimit_headers(policies: list[AppliedPolicy]) -> list[tuple[bytes, bytes]]:
     """``RateLimit-Policy`` and ``RateLimit`` (draft-ietf-httpapi-ratelimit-headers)."""
     if not policies:
         return []
+    if len(policies) == 1:
+        p = policies[0]
+        return [
+            (b"ratelimit-policy", f'"{p.name}";q={p.limit};w={p.window}'.encode()),
+            (b"ratelimit", f'"{p.name}";r={p.remaining};t={p.reset}'.encode()),
+        ]
     policy = ", ".join(f'"{p.name}";q={p.limit};w={p.window}' for p in policies)
     state = ", ".join(f'"{p.name}";r={p.remaining};t={p.reset}' for p in policies)
     return [(b"ratelimit-policy", policy.encode()), (b"ratelimit", state.encode())]

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
-import secrets
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,7 +24,6 @@ from typing import Any
 from core.errors import AppError, PayloadTooLarge, UnsupportedMediaType, envelope
 from core.http import headers as sec
 from core.http.context import SCOPE_KEY, RequestContext
-from core.ids import new_id
 from core.runtime import Runtime
 from core.security.client import client_ip, hash_ip
 from core.security.ratelimit import Policy, enforce
@@ -86,8 +85,7 @@ class Pipeline:
             elif name == b"content-length":
                 content_length = value
         ctx = RequestContext(
-            request_id=request_id or new_id(),
-            nonce=secrets.token_urlsafe(16),
+            request_id=request_id or os.urandom(8).hex(),
             ports=self.runtime.ports(scope),
             client_key=hash_ip(
                 client_ip(headers, scope.get("client"), self.ip_header), self.pepper
@@ -193,20 +191,25 @@ class Pipeline:
         self, ctx: RequestContext, raw: Sequence[tuple[bytes, bytes]]
     ) -> list[tuple[bytes, bytes]]:
         out = list(raw)
-        present = {name.lower() for name, _ in out}
-        html = any(
-            name.lower() == b"content-type" and value.startswith(b"text/html")
-            for name, value in out
-        )
-        if b"content-security-policy" not in present:
-            out.append(
-                (b"content-security-policy", sec.page_csp(ctx.nonce) if html else sec.API_CSP)
-            )
-        for name, value in sec.STATIC_HEADERS:
-            if name not in present:
-                out.append((name, value))
-        if sec.CORP_DEFAULT[0] not in present:
-            out.append(sec.CORP_DEFAULT)
+        html = False
+        own: set[bytes] | None = None
+        for name, value in raw:
+            if name == b"content-type":
+                html = value.startswith(b"text/html")
+            elif name in sec.OVERRIDABLE:
+                own = own or set()
+                own.add(name)
+        if html:
+            defaults: Sequence[tuple[bytes, bytes]] = [
+                (b"content-security-policy", sec.page_csp(ctx.nonce)),
+                *sec.DEFAULTS_FOR_API[1:],
+            ]
+        else:
+            defaults = sec.DEFAULTS_FOR_API
+        if own is None:
+            out.extend(defaults)
+        else:
+            out.extend(header for header in defaults if header[0] not in own)
         out.append((b"x-request-id", ctx.request_id.encode()))
         out.extend(sec.ratelimit_headers(ctx.policies))
         return out

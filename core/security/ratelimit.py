@@ -4,6 +4,7 @@ headers, and a record plus an audit entry when a client is limited."""
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 
 from core.audit import AuditLog
@@ -33,15 +34,15 @@ async def enforce(ctx: RequestContext, policy: Policy, identity: str, cost: int 
     counted = await ports.counter.hit(
         f"{policy.name}:{identity}", limit=policy.limit, window=policy.window, now=now, cost=cost
     )
-    remaining = sliding.remaining(
-        counted.previous, counted.current, now, policy.window, policy.limit
-    )
+    window = policy.window
+    into = now % window
+    used = counted.previous * (1.0 - into / window) + counted.current
     applied = AppliedPolicy(
         policy.name,
         policy.limit,
-        policy.window,
-        remaining,
-        sliding.reset_seconds(now, policy.window),
+        window,
+        max(0, int(policy.limit - used)),  # what sliding.remaining computes, inlined: hot path
+        max(1, math.ceil(window - into)),  # sliding.reset_seconds
     )
     ctx.policies.append(applied)
     if counted.allowed:

@@ -37,7 +37,7 @@ def test_the_counter_is_exact_across_processes(tmp_path: Path) -> None:
     assert sum(admitted) == 150
     conn = sqlite3.connect(path)
     try:
-        assert conn.execute("SELECT sum(hits) FROM rate_windows").fetchone()[0] == 150
+        assert conn.execute("SELECT sum(cur) FROM rate_counters").fetchone()[0] == 150
     finally:
         conn.close()
 
@@ -49,7 +49,7 @@ async def test_old_windows_are_deleted(tmp_path: Path) -> None:
     await counter.hit("a", limit=5, window=60, now=NOW + 3 * 60)
     conn = sqlite3.connect(tmp_path / "kv.sqlite3")
     try:
-        rows = conn.execute("SELECT key FROM rate_windows").fetchall()
+        rows = conn.execute("SELECT key FROM rate_counters").fetchall()
     finally:
         conn.close()
     await counter.close()

@@ -52,7 +52,7 @@ def assert_security_headers(response) -> None:
     assert h["referrer-policy"] == "strict-origin-when-cross-origin"
     assert "camera=()" in h["permissions-policy"]
     assert h["cross-origin-resource-policy"] == "same-origin"
-    assert re.fullmatch(r"[0-9A-Z]{26}", h["x-request-id"])
+    assert re.fullmatch(r"[0-9a-f]{16}", h["x-request-id"])
     assert h["ratelimit-policy"] == '"default";q=100;w=60'
     assert re.fullmatch(r'"default";r=\d+;t=\d+', h["ratelimit"])
 

@@ -127,3 +127,35 @@ async def test_dev_mode_fires_a_schedule_over_http(client) -> None:
     }
     unknown = await client.get("/__scheduled", params={"cron": "1 2 3 4 5"})
     assert unknown.status_code == 404
+
+
+async def test_scheduled_route_exists_only_in_dev_mode(settings, runtime) -> None:
+    from core.app import create_app
+    from tests.conftest import make_client
+
+    app = create_app(settings.model_copy(update={"dev": False}), runtime)
+    async with make_client(app) as client:
+        response = await client.get("/__scheduled", params={"cron": "*/5 * * * *"})
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+async def test_daily_purge_drops_only_old_records(runtime, settings, clock) -> None:
+    from core.clock import iso
+    from core.jobs.maintenance import purge_old_records
+
+    db = runtime.database
+    old, recent = iso(clock.now() - 31 * 86400), iso(clock.now() - 86400)
+    for i, start in enumerate([old] * 3 + [recent]):
+        await db.run(
+            "INSERT INTO rate_limit_records (id, identifier, endpoint, window_start,"
+            ' request_count, "limit", window_ms, created_at, updated_at)'
+            " VALUES (?, 'k', 'default', ?, 101, 100, 60000, ?, ?)",
+            f"r{i}",
+            start,
+            start,
+            start,
+        )
+    await purge_old_records(ctx_for(runtime, settings))
+    left = await db.all("SELECT id FROM rate_limit_records")
+    assert [r["id"] for r in left] == ["r3"]
