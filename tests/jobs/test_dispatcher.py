@@ -150,8 +150,9 @@ async def test_daily_purge_drops_only_old_records(runtime, settings, clock) -> N
         await db.run(
             "INSERT INTO rate_limit_records (id, identifier, endpoint, window_start,"
             ' request_count, "limit", window_ms, created_at, updated_at)'
-            " VALUES (?, 'k', 'default', ?, 101, 100, 60000, ?, ?)",
+            " VALUES (?, ?, 'default', ?, 101, 100, 60000, ?, ?)",
             f"r{i}",
+            f"client-{i}",
             start,
             start,
             start,
