@@ -13,6 +13,9 @@ from core import deps
 from core.errors import NotFound
 from core.http import errors
 from core.http.pipeline import BodyRule, Pipeline
+from core.identity.admin_routes import router as admin_router
+from core.identity.pages import router as identity_pages
+from core.identity.routes import router as identity_router
 from core.monitoring.health import router as health_router
 from core.ports import Ports
 from core.runtime import Runtime
@@ -22,7 +25,12 @@ from core.settings import Settings
 VERSION = "0.1.0"
 
 # Every feature's router, in the order their paths should match.
-ROUTERS: Sequence[APIRouter] = (health_router,)
+ROUTERS: Sequence[APIRouter] = (
+    health_router,
+    identity_router,
+    admin_router,
+    identity_pages,
+)
 # Paths that take bodies other than the default JSON or form of at most max_body_bytes.
 BODY_RULES: Sequence[BodyRule] = ()
 

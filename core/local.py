@@ -70,6 +70,7 @@ class LocalRuntime:
     ) -> None:
         from core.adapters.blobs_fs import FolderBlobStore
         from core.adapters.http_httpx import HttpxClient
+        from core.adapters.kdf_hashlib import HashlibKdf
         from core.adapters.sqlite import SQLiteDatabase
 
         self.settings = settings
@@ -99,6 +100,7 @@ class LocalRuntime:
             clock=clock,
             http=self.http,
             defer=self.defer,
+            kdf=HashlibKdf(),
         )
         self._run_scheduler = settings.run_cron if run_scheduler is None else run_scheduler
         self._scheduler: LocalScheduler | None = None

@@ -265,6 +265,17 @@ class HttpClient(Protocol):
     ) -> HttpResponse: ...
 
 
+class Kdf(Protocol):
+    """PBKDF2-HMAC-SHA256. At the edge this is WebCrypto (native code, and capped by
+    Workers at ``KDF_MAX_ITERATIONS`` a call); locally, hashlib."""
+
+    async def pbkdf2_sha256(self, password: bytes, salt: bytes, iterations: int) -> bytes: ...
+
+
+# Workers' WebCrypto refuses PBKDF2 above this many iterations in one call.
+KDF_MAX_ITERATIONS = 100_000
+
+
 class Defer(Protocol):
     """Work that runs after the response: ``ctx.waitUntil`` at the edge,
     a tracked task locally. Failures are logged, never raised to the caller."""
@@ -286,3 +297,4 @@ class Ports:
     clock: Clock
     http: HttpClient
     defer: Defer
+    kdf: Kdf

@@ -21,6 +21,7 @@ ENV_NAMES: dict[str, str] = {
     "max_body_bytes": "CREATOR_EDGE_MAX_BODY_BYTES",
     "run_cron": "CREATOR_EDGE_RUN_CRON",
     "shutdown_grace": "CREATOR_EDGE_SHUTDOWN_GRACE",
+    "password_iterations": "CREATOR_EDGE_PASSWORD_ITERATIONS",
     "github_api_url": "GITHUB_API_URL",
     "github_token": "GITHUB_TOKEN",
 }
@@ -44,6 +45,9 @@ class Settings(BaseModel):
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     run_cron: bool = True
     shutdown_grace: float = Field(default=10.0, ge=0)
+    # PBKDF2-SHA256 iterations for new password hashes (OWASP: 600,000). Tests
+    # lower it; hashes keep their own count, so raising it later rehashes on sign-in.
+    password_iterations: int = Field(default=600_000, ge=1000)
     github_api_url: str = "https://api.github.com"
     github_token: SecretStr | None = None
 

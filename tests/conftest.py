@@ -27,7 +27,11 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return load_settings({}, data_dir=tmp_path / "data", dev=True, run_cron=False)
+    # Few password iterations keep sign-ups fast; tests/identity/test_passwords.py
+    # covers the real count.
+    return load_settings(
+        {}, data_dir=tmp_path / "data", dev=True, run_cron=False, password_iterations=1000
+    )
 
 
 @pytest.fixture
@@ -51,4 +55,38 @@ async def app(settings: Settings, runtime: LocalRuntime):
 @pytest.fixture
 async def client(app) -> AsyncIterator[httpx.AsyncClient]:
     async with make_client(app) as c:
+        yield c
+
+
+async def register(
+    client: httpx.AsyncClient, name: str = "alice", password: str = "correct horse battery"
+) -> dict:
+    """Create an account over HTTP; returns the register answer (user and tokens)."""
+    response = await client.post(
+        "/api/auth/register",
+        json={"email": f"{name}@example.com", "username": name, "password": password},
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def bearer(tokens: dict) -> dict[str, str]:
+    return {"authorization": f"Bearer {tokens['access_token']}"}
+
+
+@pytest.fixture
+async def alice(app) -> AsyncIterator[httpx.AsyncClient]:
+    """A client signed in as alice (its tokens on ``client.tokens``)."""
+    async with make_client(app, ip="198.51.100.1") as c:
+        c.tokens = await register(c, "alice")  # type: ignore[attr-defined]
+        c.headers.update(bearer(c.tokens))  # type: ignore[attr-defined]
+        yield c
+
+
+@pytest.fixture
+async def bob(app) -> AsyncIterator[httpx.AsyncClient]:
+    """A second user, signed in as bob, from another address."""
+    async with make_client(app, ip="198.51.100.2") as c:
+        c.tokens = await register(c, "bobby")  # type: ignore[attr-defined]
+        c.headers.update(bearer(c.tokens))  # type: ignore[attr-defined]
         yield c

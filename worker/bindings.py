@@ -16,6 +16,7 @@ from core.clock import SystemClock
 from core.ports import Ports
 from core.settings import ENV_NAMES, Settings
 from worker import interop
+from worker.crypto import WebCryptoKdf
 from worker.d1 import D1Database
 from worker.fetch import FetchHttpClient, WaitUntilDefer
 from worker.kv import EdgeCounter, KVKeyValue, Tally
@@ -105,6 +106,7 @@ class EdgeRuntime:
         self._tally = Tally()
         self._http = FetchHttpClient()
         self._clock = SystemClock()
+        self._kdf = WebCryptoKdf()
 
     def ports(self, scope: MutableMapping[str, Any]) -> Ports:
         return self.ports_for(scope["env"])
@@ -125,6 +127,7 @@ class EdgeRuntime:
             clock=self._clock,
             http=self._http,
             defer=WaitUntilDefer(ctx if ctx is not None else getattr(env, "ctx", None)),
+            kdf=self._kdf,
         )
 
     def request_facts(self, scope: MutableMapping[str, Any]) -> dict[str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from core.jobs.dispatcher import Job
-from core.jobs.maintenance import purge_old_records
+from core.jobs.maintenance import purge_expired_sessions, purge_old_records
 from core.monitoring.health import record_health
 
 EVERY_FIVE_MINUTES = "*/5 * * * *"
@@ -16,5 +16,8 @@ CRONS = (EVERY_FIVE_MINUTES, HOURLY, DAILY)
 SCHEDULE: dict[str, Sequence[Job]] = {
     EVERY_FIVE_MINUTES: (Job("health_checks", record_health, lease_seconds=60),),
     HOURLY: (),
-    DAILY: (Job("purge_old_records", purge_old_records),),
+    DAILY: (
+        Job("purge_old_records", purge_old_records),
+        Job("purge_expired_sessions", purge_expired_sessions),
+    ),
 }

@@ -1,0 +1,224 @@
+"""Per-owner isolation: the one query layer every owned table goes through.
+
+D1 has no row-level security, so the guarantee lives here. Each feature
+registers its owned tables with ``owned_table``; every owned table has an
+``owner_id`` column. ``Owned`` takes the acting user and cannot be made
+without one: every statement it builds carries ``owner_id = ?`` with that
+user's id, so a row of someone else reads as missing (404, never 403).
+GDPR export and erasure walk the same registry, so they stay complete as
+features add tables (``tests/identity/test_gdpr.py`` checks the schema).
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from core.errors import BadRequest, NotFound
+from core.identity.actor import Actor
+from core.ports import Database, Param, Row, RunResult, Statement, stmt
+
+Rows = list[Row]
+Statements = list[Statement]
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True, slots=True)
+class OwnedTable:
+    name: str
+    # A noun for error messages: "profile" gives "No profile has this id."
+    noun: str
+    # Erasure order: lower first (children before parents when no cascade).
+    erase_order: int = 100
+
+
+OWNED_TABLES: dict[str, OwnedTable] = {}
+
+
+def owned_table(name: str, noun: str, *, erase_order: int = 100) -> OwnedTable:
+    """Register a table whose rows belong to one user through ``owner_id``."""
+    if not _NAME.match(name):
+        raise ValueError(f"bad table name {name!r}")
+    table = OwnedTable(name, noun, erase_order)
+    OWNED_TABLES[name] = table
+    return table
+
+
+def _table(name: str) -> OwnedTable:
+    try:
+        return OWNED_TABLES[name]
+    except KeyError:
+        raise ValueError(f"{name!r} is not a registered owned table") from None
+
+
+def _columns(values: Mapping[str, Any]) -> list[str]:
+    for column in values:
+        if not _NAME.match(column) or column == "owner_id":
+            raise ValueError(f"bad column {column!r}")
+    return list(values)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: list[Row]
+    next_cursor: str | None
+
+
+def encode_cursor(last_id: str) -> str:
+    return base64.urlsafe_b64encode(last_id.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> str | None:
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        return base64.urlsafe_b64decode(padded.encode()).decode()
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest("The cursor is not one this API gave out.", code="bad_cursor") from None
+
+
+class Owned:
+    """Queries on owned tables, always scoped to ``actor``'s rows."""
+
+    __slots__ = ("actor", "db")
+
+    def __init__(self, db: Database, actor: Actor) -> None:
+        if not isinstance(actor, Actor):
+            raise TypeError("Owned needs the acting user")
+        self.db = db
+        self.actor = actor
+
+    @property
+    def owner_id(self) -> str:
+        return self.actor.user_id
+
+    async def find(self, table: str, id: str) -> Row | None:
+        t = _table(table)
+        return await self.db.first(
+            f"SELECT * FROM {t.name} WHERE id = ? AND owner_id = ?",  # noqa: S608 (registered names)
+            id,
+            self.owner_id,
+        )
+
+    async def get(self, table: str, id: str) -> Row:
+        """The row, or ``NotFound`` when it does not exist or is not the actor's."""
+        row = await self.find(table, id)
+        if row is None:
+            raise NotFound(f"No {_table(table).noun} has this id.")
+        return row
+
+    async def list(
+        self,
+        table: str,
+        *,
+        where: str = "",
+        params: Sequence[Param] = (),
+        limit: int = 50,
+        cursor: str | None = None,
+        newest_first: bool = True,
+    ) -> Page:
+        """A page of the actor's rows, ordered by id; ``where`` narrows it further."""
+        t = _table(table)
+        after = decode_cursor(cursor)
+        clauses = ["owner_id = ?"]
+        args: list[Param] = [self.owner_id]
+        if where:
+            clauses.append(f"({where})")
+            args.extend(params)
+        if after is not None:
+            clauses.append("id < ?" if newest_first else "id > ?")
+            args.append(after)
+        order = "DESC" if newest_first else "ASC"
+        rows = await self.db.all(
+            f"SELECT * FROM {t.name} WHERE {' AND '.join(clauses)}"  # noqa: S608
+            f" ORDER BY id {order} LIMIT ?",
+            *args,
+            limit + 1,
+        )
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return Page(rows, encode_cursor(rows[-1]["id"]) if more and rows else None)
+
+    def insert_statement(self, table: str, values: Mapping[str, Any]) -> Statement:
+        t = _table(table)
+        columns = [*_columns(values), "owner_id"]
+        marks = ", ".join("?" for _ in columns)
+        return stmt(
+            f"INSERT INTO {t.name} ({', '.join(columns)}) VALUES ({marks})",  # noqa: S608
+            *values.values(),
+            self.owner_id,
+        )
+
+    async def insert(self, table: str, values: Mapping[str, Any]) -> None:
+        statement = self.insert_statement(table, values)
+        await self.db.run(statement.sql, *statement.params)
+
+    def update_statement(
+        self,
+        table: str,
+        id: str,
+        values: Mapping[str, Any],
+        *,
+        where: str = "",
+        params: Sequence[Param] = (),
+    ) -> Statement:
+        t = _table(table)
+        sets = ", ".join(f"{column} = ?" for column in _columns(values))
+        extra = f" AND ({where})" if where else ""
+        return stmt(
+            f"UPDATE {t.name} SET {sets} WHERE id = ? AND owner_id = ?{extra}",  # noqa: S608
+            *values.values(),
+            id,
+            self.owner_id,
+            *params,
+        )
+
+    async def update(
+        self,
+        table: str,
+        id: str,
+        values: Mapping[str, Any],
+        *,
+        where: str = "",
+        params: Sequence[Param] = (),
+    ) -> RunResult:
+        """Update the actor's row; ``changes`` is 0 when it is missing or ``where`` fails."""
+        statement = self.update_statement(table, id, values, where=where, params=params)
+        return await self.db.run(statement.sql, *statement.params)
+
+    def delete_statement(self, table: str, id: str) -> Statement:
+        t = _table(table)
+        return stmt(
+            f"DELETE FROM {t.name} WHERE id = ? AND owner_id = ?",  # noqa: S608
+            id,
+            self.owner_id,
+        )
+
+    async def delete(self, table: str, id: str) -> None:
+        """Delete the actor's row, or raise ``NotFound``."""
+        statement = self.delete_statement(table, id)
+        result = await self.db.run(statement.sql, *statement.params)
+        if result.changes == 0:
+            raise NotFound(f"No {_table(table).noun} has this id.")
+
+    async def export(self) -> dict[str, Rows]:
+        """Every owned row of the actor, table by table (GDPR export)."""
+        out: dict[str, list[Row]] = {}
+        for t in sorted(OWNED_TABLES.values(), key=lambda t: t.name):
+            out[t.name] = await self.db.all(
+                f"SELECT * FROM {t.name} WHERE owner_id = ? ORDER BY id",  # noqa: S608
+                self.owner_id,
+            )
+        return out
+
+    def erase_statements(self) -> Statements:
+        """DELETEs of every owned row of the actor, for the erasure batch."""
+        tables = sorted(OWNED_TABLES.values(), key=lambda t: (t.erase_order, t.name))
+        return [
+            stmt(f"DELETE FROM {t.name} WHERE owner_id = ?", self.owner_id)  # noqa: S608
+            for t in tables
+        ]

@@ -1,0 +1,1 @@
+"""Identity: accounts, sign-in, sessions, and the acting user every owned query needs."""

@@ -1,0 +1,87 @@
+"""GDPR: everything stored about a user, and erasure of all of it.
+
+Both walk the owned-table registry (``core.data.owned``) and the blob prefix
+every owned file lives under, so a feature that registers its table is covered
+without touching this module. Features with state outside the database and the
+blob store (a KV cache, say) add an erase hook."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict
+from typing import Any
+
+from core.audit import AuditLog
+from core.clock import iso
+from core.data.owned import Owned
+from core.identity.actor import Actor
+from core.identity.repo import SessionRepo, UserRepo
+from core.identity.service import public_user
+from core.ports import Ports
+
+# What else a user's erasure must clear: (ports, user id) -> None.
+EraseHook = Callable[[Ports, str], Awaitable[None]]
+ERASE_HOOKS: list[EraseHook] = []
+_BLOB_PAGE = 1000
+
+
+def user_blob_prefix(user_id: str) -> str:
+    """Every file a user owns lives under this prefix of the blob store."""
+    return f"u/{user_id}/"
+
+
+async def export(ports: Ports, actor: Actor) -> dict[str, Any]:
+    user = await UserRepo(ports.db).by_id(actor.user_id)
+    assert user is not None
+    audit = await AuditLog(ports.db, ports.clock).list(user_id=actor.user_id, limit=10_000)
+    files: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        page = await ports.blobs.list(user_blob_prefix(actor.user_id), cursor=cursor)
+        files.extend(
+            {
+                "key": m.key,
+                "size": m.size,
+                "content_type": m.content_type,
+                "uploaded": iso(m.uploaded.timestamp()),
+            }
+            for m in page.items
+        )
+        cursor = page.cursor
+        if cursor is None:
+            break
+    return {
+        "exported_at": iso(ports.clock.now()),
+        "user": public_user(user),
+        "sessions": await SessionRepo(ports.db).for_user(actor.user_id),
+        "audit": [asdict(entry) for entry in audit],
+        "data": await Owned(ports.db, actor).export(),
+        "files": files,
+    }
+
+
+async def erase(ports: Ports, actor: Actor, audit_fields: dict[str, Any]) -> None:
+    """Delete the account and everything it owns; audit entries stay, anonymised."""
+    audit = AuditLog(ports.db, ports.clock)
+    session_ids = await SessionRepo(ports.db).live_ids(actor.user_id, ports.clock.now())
+    statements = [
+        *Owned(ports.db, actor).erase_statements(),
+        SessionRepo(ports.db).delete_for_user_statement(actor.user_id),
+        audit.anonymise_statement(actor.user_id),
+        UserRepo(ports.db).delete_statement(actor.user_id),
+        audit.statement("account.erased", **{**audit_fields, "ip_hash": None, "user_agent": None}),
+    ]
+    await ports.db.batch(statements)
+    from core.identity.sessions import Sessions
+
+    sessions = Sessions(ports, b"")
+    for session_id in session_ids:
+        await sessions.cache_revoked(session_id)
+    prefix = user_blob_prefix(actor.user_id)
+    while True:
+        page = await ports.blobs.list(prefix, limit=_BLOB_PAGE)
+        if not page.items:
+            break
+        await ports.blobs.delete([m.key for m in page.items])
+    for hook in ERASE_HOOKS:
+        await hook(ports, actor.user_id)

@@ -1,0 +1,113 @@
+"""Request and response shapes of the identity routes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+_STRICT = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+class RegisterIn(BaseModel):
+    model_config = _STRICT
+    email: str = Field(max_length=254)
+    username: str = Field(max_length=64)
+    password: str = Field(max_length=1024)
+    display_name: str | None = Field(default=None, min_length=1, max_length=80)
+
+
+class LoginIn(BaseModel):
+    model_config = _STRICT
+    email: str | None = Field(default=None, max_length=254)
+    username: str | None = Field(default=None, max_length=64)
+    password: str = Field(max_length=1024)
+
+    @model_validator(mode="after")
+    def _one_login(self) -> LoginIn:
+        if not (self.email or self.username):
+            raise ValueError("give an email or a username")
+        return self
+
+    @property
+    def login(self) -> str:
+        return (self.email or self.username or "").strip().lower()
+
+
+class RefreshIn(BaseModel):
+    model_config = _STRICT
+    refresh_token: str = Field(min_length=1, max_length=256)
+
+
+class UserOut(BaseModel):
+    id: str
+    email: str
+    username: str
+    role: Literal["creator", "influencer", "admin"]
+    display_name: str | None
+    metadata: dict[str, Any]
+    created_at: str
+    updated_at: str
+
+
+class TokensOut(BaseModel):
+    user: UserOut
+    access_token: str
+    refresh_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105
+    expires_in: int
+
+
+class MePatch(BaseModel):
+    model_config = _STRICT
+    display_name: str | None = Field(default=None, min_length=1, max_length=80)
+    metadata: dict[str, Any] | None = None
+    username: str | None = Field(default=None, max_length=64)
+    email: str | None = Field(default=None, max_length=254)
+    password: str | None = Field(default=None, max_length=1024)
+    current_password: str | None = Field(default=None, max_length=1024)
+
+    @field_validator("metadata")
+    @classmethod
+    def _small_metadata(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is not None and len(json.dumps(value)) > 4096:
+            raise ValueError("metadata is at most 4 KB of JSON")
+        return value
+
+
+class ConfirmIn(BaseModel):
+    model_config = _STRICT
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class SessionOut(BaseModel):
+    id: str
+    kind: Literal["api", "page"]
+    device: str | None
+    created_at: str
+    last_active_at: str
+    expires_at: str
+    revoked_at: str | None
+    current: bool
+
+
+class AuditOut(BaseModel):
+    id: str
+    action: str
+    status: str
+    user_id: str | None
+    resource: str | None
+    details: Any
+    request_id: str | None
+    created_at: str
+
+
+class AdminUserPatch(BaseModel):
+    model_config = _STRICT
+    role: Literal["creator", "influencer", "admin"] | None = None
+    disabled: bool | None = None
+
+
+class AdminUserOut(UserOut):
+    disabled: bool

@@ -1,0 +1,173 @@
+"""SQL for users and sessions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.ports import Database, Row, Statement, stmt
+
+USER_COLUMNS = (
+    "id, email, username, role, display_name, metadata, created_at, updated_at, deleted_at"
+)
+SESSION_COLUMNS = (
+    "id, user_id, family_id, kind, generation, device, created_at, last_active_at, expires_at,"
+    " revoked_at, revoked_reason"
+)
+
+
+class UserRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def insert_statement(self, user: dict[str, Any]) -> Statement:
+        columns = list(user)
+        return stmt(
+            f"INSERT INTO users ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",  # noqa: S608
+            *user.values(),
+        )
+
+    async def by_id(self, user_id: str) -> Row | None:
+        return await self.db.first(f"SELECT {USER_COLUMNS} FROM users WHERE id = ?", user_id)  # noqa: S608
+
+    async def credentials_by_login(self, login: str) -> Row | None:
+        """The user whose email or username is ``login`` (already normalised), with its hash."""
+        return await self.db.first(
+            f"SELECT {USER_COLUMNS}, password_hash FROM users WHERE email = ?1 OR username = ?1",  # noqa: S608
+            login,
+        )
+
+    async def password_hash(self, user_id: str) -> str | None:
+        row = await self.db.first("SELECT password_hash FROM users WHERE id = ?", user_id)
+        return row["password_hash"] if row else None
+
+    async def taken(self, email: str | None, username: str | None) -> set[str]:
+        """Which of ``email`` and ``username`` another account already holds."""
+        rows = await self.db.all(
+            "SELECT email, username FROM users WHERE email = ? OR username = ?", email, username
+        )
+        taken: set[str] = set()
+        for row in rows:
+            if email is not None and row["email"] == email:
+                taken.add("email")
+            if username is not None and row["username"] == username:
+                taken.add("username")
+        return taken
+
+    async def update(self, user_id: str, values: dict[str, Any], now: str) -> None:
+        sets = ", ".join(f"{column} = ?" for column in values)
+        await self.db.run(
+            f"UPDATE users SET {sets}, updated_at = ? WHERE id = ?",  # noqa: S608 (fixed columns)
+            *values.values(),
+            now,
+            user_id,
+        )
+
+    async def page(
+        self, *, role: str | None, query: str | None, before_id: str | None, limit: int
+    ) -> list[Row]:
+        clauses, params = ["1 = 1"], []
+        if role:
+            clauses.append("role = ?")
+            params.append(role)
+        if query:
+            clauses.append("(email LIKE ? ESCAPE '\\' OR username LIKE ? ESCAPE '\\')")
+            like = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            params.extend([like, like])
+        if before_id:
+            clauses.append("id < ?")
+            params.append(before_id)
+        return await self.db.all(
+            f"SELECT {USER_COLUMNS} FROM users WHERE {' AND '.join(clauses)}"  # noqa: S608
+            " ORDER BY id DESC LIMIT ?",
+            *params,
+            limit,
+        )
+
+    def delete_statement(self, user_id: str) -> Statement:
+        return stmt("DELETE FROM users WHERE id = ?", user_id)
+
+
+class SessionRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def insert(self, session: dict[str, Any]) -> None:
+        columns = list(session)
+        marks = ", ".join("?" for _ in columns)
+        await self.db.run(
+            f"INSERT INTO sessions ({', '.join(columns)}) VALUES ({marks})",  # noqa: S608
+            *session.values(),
+        )
+
+    async def get(self, session_id: str) -> Row | None:
+        return await self.db.first(
+            "SELECT s.*, u.role, u.deleted_at AS user_deleted_at FROM sessions s"
+            " JOIN users u ON u.id = s.user_id WHERE s.id = ?",
+            session_id,
+        )
+
+    async def rotate(
+        self, session_id: str, old_hash: str, new_hash: str, now: float, now_iso: str
+    ) -> bool:
+        """Swap the refresh hash if ``old_hash`` is the current one and the session lives."""
+        result = await self.db.run(
+            "UPDATE sessions SET refresh_hash = ?, generation = generation + 1,"
+            " last_active_at = ? WHERE id = ? AND refresh_hash = ? AND revoked_at IS NULL"
+            " AND expires_at > ?",
+            new_hash,
+            now_iso,
+            session_id,
+            old_hash,
+            now,
+        )
+        return result.changes == 1
+
+    async def revoke(self, session_id: str, reason: str, now_iso: str) -> bool:
+        result = await self.db.run(
+            "UPDATE sessions SET revoked_at = ?, revoked_reason = ?"
+            " WHERE id = ? AND revoked_at IS NULL",
+            now_iso,
+            reason,
+            session_id,
+        )
+        return result.changes == 1
+
+    async def revoke_all(
+        self, user_id: str, reason: str, now_iso: str, *, except_id: str | None = None
+    ) -> list[str]:
+        """Revoke the user's live sessions (but ``except_id``); returns their ids."""
+        result = await self.db.run(
+            "UPDATE sessions SET revoked_at = ?, revoked_reason = ?"
+            " WHERE user_id = ? AND revoked_at IS NULL AND id IS NOT ? RETURNING id",
+            now_iso,
+            reason,
+            user_id,
+            except_id,
+        )
+        return [row["id"] for row in result.rows]
+
+    async def live_ids(self, user_id: str, now: float) -> list[str]:
+        rows = await self.db.all(
+            "SELECT id FROM sessions WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ?",
+            user_id,
+            now,
+        )
+        return [row["id"] for row in rows]
+
+    async def for_user(self, user_id: str) -> list[Row]:
+        return await self.db.all(
+            f"SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = ? ORDER BY id DESC",  # noqa: S608
+            user_id,
+        )
+
+    async def delete_expired(self, before: float, limit: int) -> int:
+        result = await self.db.run(
+            "DELETE FROM sessions WHERE rowid IN"
+            " (SELECT rowid FROM sessions WHERE expires_at < ? LIMIT ?)",
+            before,
+            limit,
+        )
+        return result.changes
+
+    def delete_for_user_statement(self, user_id: str) -> Statement:
+        return stmt("DELETE FROM sessions WHERE user_id = ?", user_id)
