@@ -56,7 +56,7 @@ async def test_wrong_password_and_unknown_user_answer_alike(client) -> None:
 async def test_bad_tokens_answer_401(client, settings, clock) -> None:
     tokens = await register(client, "alice")
     access = tokens["access_token"]
-    header, payload, signature = access.split(".")
+    header, _payload, signature = access.split(".")
 
     def b64(data: dict) -> str:
         return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
