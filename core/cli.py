@@ -22,6 +22,9 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("migrate", help="apply pending d1_migrations/ to the local database")
     cron = commands.add_parser("cron", help="run one schedule's jobs once")
     cron.add_argument("expression", help='a cron of wrangler.toml, e.g. "*/5 * * * *"')
+    role = commands.add_parser("set-role", help="give an account a role (e.g. the first admin)")
+    role.add_argument("login", help="the account's email or username")
+    role.add_argument("role", choices=["creator", "influencer", "admin"])
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
 
@@ -32,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
         return _serve(settings, args.host, args.port)
     if args.command == "migrate":
         return asyncio.run(_migrate(settings))
+    if args.command == "set-role":
+        return asyncio.run(_set_role(settings, args.login, args.role))
     return asyncio.run(_cron(settings, args.expression))
 
 
@@ -96,3 +101,33 @@ async def _cron(settings, expression: str) -> int:
         await runtime.shutdown()
     print(json.dumps({"cron": expression, "jobs": [asdict(o) for o in outcomes]}))
     return 1 if any(o.outcome == "failed" for o in outcomes) else 0
+
+
+async def _set_role(settings, login: str, role: str) -> int:
+    """Set a role from the machine itself: how the first admin is made."""
+    from core.audit import AuditLog
+    from core.clock import iso
+    from core.identity.repo import UserRepo
+    from core.identity.sessions import Sessions
+    from core.local import LocalRuntime
+
+    runtime = LocalRuntime(settings, run_scheduler=False)
+    await runtime.startup()
+    try:
+        ports = runtime.ports()
+        users = UserRepo(ports.db)
+        user = await users.credentials_by_login(login.strip().lower())
+        if user is None:
+            print(f"no account has the email or username {login!r}", file=sys.stderr)
+            return 1
+        await users.update(user["id"], {"role": role}, iso(ports.clock.now()))
+        await Sessions(ports, b"").recache_role(user["id"], role)
+        await AuditLog(ports.db, ports.clock).record(
+            "admin.user_changed",
+            resource=user["id"],
+            details={"from_role": user["role"], "role": role, "via": "command line"},
+        )
+    finally:
+        await runtime.shutdown()
+    print(json.dumps({"user": user["username"], "role": role}))
+    return 0

@@ -162,3 +162,42 @@ def test_ctrl_c_waits_only_within_the_bound(tmp_path: Path) -> None:
     assert not marker.exists()
     assert took < 15
     assert "did not finish in time" in stderr
+
+
+def test_set_role_makes_the_first_admin(tmp_path: Path) -> None:
+    import asyncio
+
+    from core.app import create_app
+    from core.local import LocalRuntime, load_settings
+    from tests.conftest import make_client, register
+
+    data = tmp_path / "data"
+    settings = load_settings({}, data_dir=data, run_cron=False, password_iterations=1000)
+
+    async def sign_up() -> None:
+        runtime = LocalRuntime(settings, run_scheduler=False)
+        await runtime.startup()
+        async with make_client(create_app(settings, runtime)) as client:
+            await register(client, "alice")
+        await runtime.shutdown()
+
+    asyncio.run(sign_up())
+    done = subprocess.run(
+        [sys.executable, "-m", "core", "set-role", "alice", "admin"],
+        env=env_for(data),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert json.loads(done.stdout) == {"user": "alice", "role": "admin"}
+    missing = subprocess.run(
+        [sys.executable, "-m", "core", "set-role", "nobody", "admin"],
+        env=env_for(data),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert missing.returncode == 1

@@ -10,6 +10,8 @@ from core.errors import Forbidden, Unauthorized
 from core.http.context import request_context
 from core.identity.actor import Actor
 from core.identity.service import Identity
+from core.identity.sessions import Sessions
+from core.identity.tokens import signing_key
 
 SESSION_COOKIE = "ce_session"
 
@@ -17,6 +19,11 @@ SESSION_COOKIE = "ce_session"
 def identity(request: Request) -> Identity:
     ctx = request_context(request.scope)
     return Identity(ctx.ports, request.app.state.settings, ctx)
+
+
+def _access_key(request: Request) -> bytes:
+    settings = request.app.state.settings
+    return signing_key(settings.secret_key.get_secret_value(), "access-token")
 
 
 def _bearer(request: Request) -> str | None:
@@ -35,14 +42,14 @@ async def optional_actor(request: Request) -> Actor | None:
     if cached is not None:
         actor: Actor = cached
         return actor
-    service = identity(request)
+    sessions = Sessions(request_context(request.scope).ports, _access_key(request))
     token = _bearer(request)
     found: Actor | None
     if token is not None:
-        found = await service.sessions.actor_from_access_token(token)
+        found = await sessions.actor_from_access_token(token)
     else:
         cookie = request.cookies.get(SESSION_COOKIE)
-        found = await service.sessions.actor_from_cookie(cookie) if cookie else None
+        found = await sessions.actor_from_cookie(cookie) if cookie else None
     if found is not None:
         request.scope["creator_edge.actor"] = found
     return found

@@ -49,12 +49,27 @@ def issue_access(key: bytes, *, user_id: str, session_id: str, now: float) -> st
 
 def verify_access(key: bytes, token: str, *, now: float) -> AccessClaims:
     """The claims of a valid access token, or ``InvalidToken``."""
+    claims = _verified_claims(key, token)
+    if claims.expires_at <= now or claims.issued_at > now + 60:
+        raise InvalidToken("expired or not yet valid")
+    return AccessClaims(claims.user_id, claims.session_id, claims.expires_at)
+
+
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    user_id: str
+    session_id: str
+    issued_at: int
+    expires_at: int
+
+
+@functools.lru_cache(maxsize=4096)
+def _verified_claims(key: bytes, token: str) -> _Checked:
+    """Signature, algorithm, type, issuer and audience: fixed for a given token and
+    key, so a token seen again skips the HMAC and the parse (time is checked apart)."""
     try:
-        header = jwt.get_unverified_header(token)
-        if header.get("typ") != TOKEN_TYPE:
-            raise InvalidToken("not an access token")
-        # exp and iat are checked below against the injected clock, not the wall clock.
-        claims = jwt.decode(
+        # exp and iat are checked by the caller against the injected clock.
+        decoded = jwt.api_jwt.decode_complete(
             token,
             key,
             algorithms=[ALGORITHM],
@@ -68,12 +83,15 @@ def verify_access(key: bytes, token: str, *, now: float) -> AccessClaims:
         )
     except jwt.PyJWTError as exc:
         raise InvalidToken(str(exc)) from None
-    exp, iat = claims["exp"], claims["iat"]
-    if not isinstance(exp, int) or not isinstance(iat, int) or exp <= now or iat > now + 60:
-        raise InvalidToken("expired or not yet valid")
-    if not isinstance(claims["sub"], str) or not isinstance(claims["sid"], str):
+    if decoded["header"].get("typ") != TOKEN_TYPE:
+        raise InvalidToken("not an access token")
+    claims = decoded["payload"]
+    exp, iat, sub, sid = claims["exp"], claims["iat"], claims["sub"], claims["sid"]
+    if not isinstance(exp, int) or not isinstance(iat, int):
+        raise InvalidToken("bad times")
+    if not isinstance(sub, str) or not isinstance(sid, str):
         raise InvalidToken("bad subject")
-    return AccessClaims(claims["sub"], claims["sid"], exp)
+    return _Checked(sub, sid, iat, exp)
 
 
 def new_secret() -> str:

@@ -51,15 +51,18 @@ async def test_export_holds_the_account_and_erasure_removes_it(app, runtime) -> 
         assert set(data["data"]) == set(OWNED_TABLES)
         assert any(e["action"] == "account.registered" for e in data["audit"])
 
-        refused = await client.request("DELETE", "/api/me", headers=bearer(tokens),
-                                       json={"password": "not it at all"})
+        refused = await client.request(
+            "DELETE", "/api/me", headers=bearer(tokens), json={"password": "not it at all"}
+        )
         assert refused.status_code == 403
-        erased = await client.request("DELETE", "/api/me", headers=bearer(tokens),
-                                      json={"password": "correct horse battery"})
+        erased = await client.request(
+            "DELETE", "/api/me", headers=bearer(tokens), json={"password": "correct horse battery"}
+        )
         assert erased.status_code == 204
         assert (await client.get("/api/me", headers=bearer(tokens))).status_code == 401
-        login = await client.post("/api/auth/login", json={
-            "username": "alice", "password": "correct horse battery"})
+        login = await client.post(
+            "/api/auth/login", json={"username": "alice", "password": "correct horse battery"}
+        )
         assert login.status_code == 401
 
     db = runtime.database
