@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import asdict
 
@@ -10,7 +10,14 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 
 from core import deps
+from core.analytics.dashboard import router as dashboard_router
+from core.analytics.models import MAX_BATCH_BYTES
+from core.analytics.routes import router as analytics_router
+from core.assets.routes import router as assets_router
+from core.assets.routes import upload_body_rule
+from core.assets.serve import router as asset_files
 from core.errors import NotFound
+from core.github.routes import router as github_router
 from core.http import errors
 from core.http.pipeline import BodyRule, Pipeline
 from core.identity.admin_routes import router as admin_router
@@ -18,6 +25,9 @@ from core.identity.pages import router as identity_pages
 from core.identity.routes import router as identity_router
 from core.monitoring.health import router as health_router
 from core.ports import Ports
+from core.profiles.pages import router as profile_pages
+from core.profiles.public import router as profile_public
+from core.profiles.routes import router as profiles_router
 from core.runtime import Runtime
 from core.security.ratelimit import Policy
 from core.settings import Settings
@@ -26,13 +36,29 @@ VERSION = "0.1.0"
 
 # Every feature's router, in the order their paths should match.
 ROUTERS: Sequence[APIRouter] = (
+    # The public profile page and link redirect first: the busiest paths match
+    # without trying every other route (FastAPI matches in order).
+    profile_public,
     health_router,
     identity_router,
     admin_router,
     identity_pages,
+    analytics_router,
+    profiles_router,
+    profile_pages,
+    github_router,
+    dashboard_router,
+    assets_router,
+    asset_files,
 )
-# Paths that take bodies other than the default JSON or form of at most max_body_bytes.
-BODY_RULES: Sequence[BodyRule] = ()
+# Paths that take bodies other than the default JSON or form of at most max_body_bytes;
+# a rule whose limit is a setting is given as a function of the settings.
+BODY_RULES: Sequence[BodyRule | Callable[[Settings], BodyRule]] = (
+    # The analytics beacon: navigator.sendBeacon posts text/plain (no preflight).
+    BodyRule("/api/collect", MAX_BATCH_BYTES, ("application/json", "text/plain")),
+    # Uploads: multipart only, at most CREATOR_EDGE_MAX_UPLOAD_BYTES plus framing.
+    upload_body_rule,
+)
 
 
 class ConfigurationError(RuntimeError):
@@ -76,7 +102,7 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
         pepper=settings.ip_pepper.get_secret_value().encode(),
         client_ip_header=settings.client_ip_header,
         max_body_bytes=settings.max_body_bytes,
-        body_rules=BODY_RULES,
+        body_rules=[r if isinstance(r, BodyRule) else r(settings) for r in BODY_RULES],
     )
     return app
 

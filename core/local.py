@@ -102,6 +102,13 @@ class LocalRuntime:
             defer=self.defer,
             kdf=HashlibKdf(),
         )
+        from core.analytics.geo import MaxMindCity
+        from core.analytics.writer import EventWriter
+
+        # Analytics events are buffered and written many a statement (the edge has
+        # no process to buffer in: there each request's events are one write).
+        self.analytics_writer = EventWriter(self.database)
+        self._geoip = MaxMindCity(settings.geoip_db) if settings.geoip_db else None
         self._run_scheduler = settings.run_cron if run_scheduler is None else run_scheduler
         self._scheduler: LocalScheduler | None = None
         self._started = False
@@ -110,12 +117,18 @@ class LocalRuntime:
         return self._ports
 
     def request_facts(self, scope: object) -> dict[str, str]:
-        return {}
+        """CF-IPCountry-style headers, else the MaxMind database when one is configured."""
+        from core.analytics.geo import local_facts
+
+        return local_facts(scope, self._geoip, self.settings.client_ip_header)
 
     async def startup(self) -> None:
         if self._started:
             return
         await self.migrate()
+        from core.analytics.agents import warm
+
+        warm()  # the user-agent rules load once here, not on the first event
         if self._run_scheduler:
             from core.jobs import run_cron
             from core.jobs.local_scheduler import LocalScheduler
@@ -144,6 +157,9 @@ class LocalRuntime:
             await self._scheduler.stop(grace)
             self._scheduler = None
         await self.defer.drain(grace)
+        await self.analytics_writer.close()
+        if self._geoip is not None:
+            self._geoip.close()
         await self.http.aclose()
         if self._redis is not None:
             await self._redis.aclose()

@@ -19,11 +19,16 @@ ENV_NAMES: dict[str, str] = {
     "rate_limit": "CREATOR_EDGE_RATE_LIMIT",
     "rate_window": "CREATOR_EDGE_RATE_WINDOW",
     "max_body_bytes": "CREATOR_EDGE_MAX_BODY_BYTES",
+    "max_upload_bytes": "CREATOR_EDGE_MAX_UPLOAD_BYTES",
     "run_cron": "CREATOR_EDGE_RUN_CRON",
     "shutdown_grace": "CREATOR_EDGE_SHUTDOWN_GRACE",
     "password_iterations": "CREATOR_EDGE_PASSWORD_ITERATIONS",
     "github_api_url": "GITHUB_API_URL",
     "github_token": "GITHUB_TOKEN",
+    "github_sync_requests": "GITHUB_SYNC_REQUESTS",
+    "analytics_raw_days": "CREATOR_EDGE_ANALYTICS_RAW_DAYS",
+    "analytics_rollup_days": "CREATOR_EDGE_ANALYTICS_ROLLUP_DAYS",
+    "geoip_db": "CREATOR_EDGE_GEOIP_DB",
 }
 
 
@@ -43,6 +48,8 @@ class Settings(BaseModel):
     rate_limit: int = Field(default=100, ge=1)
     rate_window: int = Field(default=60, ge=1)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # Largest file an upload (POST /api/assets) may carry: 5 MiB.
+    max_upload_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     run_cron: bool = True
     shutdown_grace: float = Field(default=10.0, ge=0)
     # PBKDF2-SHA256 iterations for new password hashes (OWASP: 600,000). Tests
@@ -50,9 +57,24 @@ class Settings(BaseModel):
     password_iterations: int = Field(default=600_000, ge=1000)
     github_api_url: str = "https://api.github.com"
     github_token: SecretStr | None = None
+    # GitHub requests one five-minute run may spend: well under the free plan's
+    # 50 subrequests an invocation; raise it on the paid plan.
+    github_sync_requests: int = Field(default=40, ge=1, le=1000)
+    # Analytics retention: raw events, then hourly and daily rollups, in days.
+    analytics_raw_days: int = Field(default=90, ge=1)
+    analytics_rollup_days: int = Field(default=730, ge=1)
+    # A MaxMind (GeoLite2/GeoIP2 City) database for the local runtime's geo facts;
+    # at the edge request.cf gives them.
+    geoip_db: Path | None = None
 
     @field_validator(
-        "client_ip_header", "redis_url", "secret_key", "ip_pepper", "github_token", mode="before"
+        "client_ip_header",
+        "redis_url",
+        "secret_key",
+        "ip_pepper",
+        "github_token",
+        "geoip_db",
+        mode="before",
     )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:

@@ -23,6 +23,8 @@ from core.ports import Database, Param, Row, RunResult, Statement, stmt
 
 Rows = list[Row]
 Statements = list[Statement]
+# What a cursor wraps: one of our ids (core.ids.new_id).
+_CURSOR_ID = re.compile(r"^[0-9A-Z]{26}$")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -76,9 +78,12 @@ def decode_cursor(cursor: str | None) -> str | None:
         return None
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        return base64.urlsafe_b64decode(padded.encode()).decode()
+        decoded = base64.urlsafe_b64decode(padded.encode()).decode()
     except (ValueError, UnicodeDecodeError):
-        raise BadRequest("The cursor is not one this API gave out.", code="bad_cursor") from None
+        decoded = ""
+    if not _CURSOR_ID.match(decoded):
+        raise BadRequest("The cursor is not one this API gave out.", code="bad_cursor")
+    return decoded
 
 
 class Owned:

@@ -12,8 +12,10 @@ from core.identity.actor import Actor
 from core.identity.service import Identity
 from core.identity.sessions import Sessions
 from core.identity.tokens import signing_key
+from core.web.render import check_origin
 
 SESSION_COOKIE = "ce_session"
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def identity(request: Request) -> Identity:
@@ -59,6 +61,9 @@ async def current_actor(request: Request) -> Actor:
     actor = await optional_actor(request)
     if actor is None:
         raise Unauthorized()
+    if request.method not in _SAFE_METHODS and _bearer(request) is None:
+        # Signed in by the page cookie: only this site's own pages may change state.
+        check_origin(request)
     return actor
 
 

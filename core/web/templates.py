@@ -8,6 +8,7 @@ BASE = """<!doctype html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>{% block title %}creator-edge{% endblock %}</title>
 <style nonce="{{ nonce }}">
 :root { color-scheme: light dark; --accent: #5b5bd6; --muted: #6b7280; }
@@ -111,4 +112,8 @@ TEMPLATES: dict[str, str] = {
 }
 
 # Links every signed-in page shows; features add theirs.
-NAV: list[tuple[str, str]] = [("/account", "Account")]
+NAV: list[tuple[str, str]] = [
+    ("/account", "Account"),
+    ("/dashboard", "Dashboard"),
+    ("/editor", "Editor"),
+]

@@ -72,3 +72,29 @@ async def test_an_admin_cannot_demote_themself(alice, runtime) -> None:
 async def test_new_accounts_are_never_admins(client) -> None:
     tokens = await register(client, "carol")
     assert tokens["user"]["role"] == "creator"
+
+
+async def test_list_cursors_page_and_junk_cursors_are_refused(alice, runtime) -> None:
+    await make_admin(runtime, alice.tokens["user"]["id"])
+    admin = bearer(
+        (
+            await alice.post(
+                "/api/auth/login", json={"username": "alice", "password": "correct horse battery"}
+            )
+        ).json()
+    )
+    for name in ("carol", "dave1", "erin1"):
+        await register(alice, name)
+    first = (await alice.get("/api/admin/users", headers=admin, params={"limit": 2})).json()
+    assert len(first["items"]) == 2 and first["next_cursor"]
+    second = (
+        await alice.get(
+            "/api/admin/users", headers=admin, params={"limit": 2, "cursor": first["next_cursor"]}
+        )
+    ).json()
+    names = [u["username"] for page in (first, second) for u in page["items"]]
+    assert sorted(names) == ["alice", "carol", "dave1", "erin1"]
+    assert second["next_cursor"] is None
+    for junk in ("%%%", "abc", "AAAA"):
+        bad = await alice.get("/api/admin/users", headers=admin, params={"cursor": junk})
+        assert bad.status_code == 400 and bad.json()["error"]["code"] == "bad_cursor"

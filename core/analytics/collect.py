@@ -1,0 +1,221 @@
+"""From a request to stored events: what is read on the request path (cheap),
+and what runs after the response (salt, visitor hash, user agent, the write)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from fastapi import Request
+
+from core.analytics import agents, repo, salts, sources
+from core.analytics.models import BeaconEvent
+from core.http.context import request_context
+from core.ports import Ports
+
+if TYPE_CHECKING:
+    from core.analytics.recorder import ServerEvent
+    from core.analytics.writer import EventWriter
+
+log = logging.getLogger("creator_edge.analytics")
+
+
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """What the request tells about its visitor, copied on the request path.
+
+    ``client_key`` is the pipeline's keyed hash of the address, never the address.
+    """
+
+    at: float
+    client_key: str
+    user_agent: str
+    facts: dict[str, str]
+    referrer: str | None
+    query: str
+    host: str | None
+    private: bool  # Do Not Track or Global Privacy Control
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """One event waiting for enrichment (its owner may still be unknown)."""
+
+    type: str
+    profile_id: str
+    owner_id: str | None
+    link_id: str | None = None
+    content_id: str | None = None
+    path: str | None = None
+    query: str = ""  # the page URL's query: UTM tags are read from it
+    referrer: str | None = None  # overrides the request's Referer (a beacon's document.referrer)
+    x: float | None = None
+    y: float | None = None
+    selector: str | None = None
+    load_ms: int | None = None
+    response_bytes: int | None = None
+    tz_offset: int | None = None
+    properties: dict[str, Any] | None = None
+
+
+def capture(request: Request) -> Visit:
+    ctx = request_context(request.scope)
+    headers = request.headers
+    runtime = request.app.state.runtime
+    return Visit(
+        at=ctx.ports.clock.now(),
+        client_key=ctx.client_key,
+        user_agent=ctx.user_agent or "",
+        facts=runtime.request_facts(request.scope),
+        referrer=headers.get("referer"),
+        query=request.url.query,
+        host=headers.get("host"),
+        private=headers.get("dnt") == "1" or headers.get("sec-gpc") == "1",
+    )
+
+
+def _writer(request: Request) -> EventWriter | None:
+    return getattr(request.app.state.runtime, "analytics_writer", None)
+
+
+def schedule_server_event(request: Request, event: ServerEvent) -> None:
+    """``record_after_response``'s body: capture now, enrich and write after."""
+    try:
+        ctx = request_context(request.scope)
+        visit = capture(request)
+        path, _ = sources.split_path(event.path or request.url.path)
+        pending = Pending(
+            type=event.type,
+            profile_id=event.profile_id,
+            owner_id=event.owner_id,
+            link_id=event.link_id,
+            path=path,
+            query=visit.query,
+        )
+        ctx.ports.defer(record(ctx.ports, _writer(request), visit, [pending]))
+    except Exception:  # counting must never break the page it counts
+        log.exception("analytics: could not schedule an event")
+
+
+def schedule_beacon(request: Request, events: Sequence[BeaconEvent]) -> None:
+    ctx = request_context(request.scope)
+    visit = capture(request)
+    pending = [_beacon_pending(e) for e in events if e.profile_id is not None]
+    if pending:
+        ctx.ports.defer(record(ctx.ports, _writer(request), visit, pending))
+
+
+def _beacon_pending(e: BeaconEvent) -> Pending:
+    assert e.profile_id is not None
+    path, query = sources.split_path(e.path)
+    return Pending(
+        type=e.type,
+        profile_id=e.profile_id,
+        owner_id=None,
+        link_id=e.link_id,
+        content_id=e.content_id,
+        path=path,
+        query=query,
+        # "" (no referrer) stays "", so the beacon's own Referer is never used.
+        referrer=e.referrer or "",
+        x=e.x,
+        y=e.y,
+        selector=e.selector,
+        load_ms=e.load_ms,
+        tz_offset=e.tz_offset,
+        properties=e.properties,
+    )
+
+
+async def record(
+    ports: Ports, writer: EventWriter | None, visit: Visit, events: Sequence[Pending]
+) -> None:
+    """Enrich ``events`` and write them: to the local writer's buffer, or one INSERT."""
+    rows = await enrich(ports, visit, events)
+    if not rows:
+        return
+    if writer is not None:
+        writer.add(rows)
+    else:
+        await repo.insert_events(ports.db, rows)
+
+
+async def enrich(ports: Ports, visit: Visit, events: Sequence[Pending]) -> list[repo.EventRow]:
+    """Rows for ``events``: bots and events of unknown or private profiles dropped."""
+    agent = agents.describe(visit.user_agent)
+    if agent.bot:
+        return []
+    unowned = [e.profile_id for e in events if e.owner_id is None]
+    owners = await repo.public_profile_owners(ports.db, unowned) if unowned else {}
+    country, region, city, timezone = sources.place(visit.facts)
+    offset = sources.tz_offset(timezone, visit.at)
+    at_ms = int(visit.at * 1000)
+    if visit.private:
+        city = None
+        agent = agents.Agent(None, None, None, False)
+    visitors = {} if visit.private else await _visitors(ports, visit, events)
+    rows: list[repo.EventRow] = []
+    for e in events:
+        owner = e.owner_id or owners.get(e.profile_id)
+        if owner is None:
+            continue
+        ref_host, ref_url = sources.referrer_of(
+            e.referrer if e.referrer is not None else visit.referrer, visit.host
+        )
+        utm_source, utm_medium, utm_campaign = sources.utm_of(e.query)
+        rows.append(
+            (
+                at_ms,
+                e.type,
+                owner,
+                e.profile_id,
+                e.link_id,
+                e.content_id,
+                visitors.get(e.profile_id),
+                country,
+                region,
+                city,
+                agent.device,
+                agent.browser,
+                agent.os,
+                timezone,
+                e.tz_offset if e.tz_offset is not None else offset,
+                ref_host,
+                ref_url,
+                utm_source,
+                utm_medium,
+                utm_campaign,
+                e.load_ms,
+                e.response_bytes,
+                e.x,
+                e.y,
+                e.selector,
+                e.path,
+                None if e.properties is None else json.dumps(e.properties, separators=(",", ":")),
+            )
+        )
+    return rows
+
+
+async def _visitors(ports: Ports, visit: Visit, events: Sequence[Pending]) -> dict[str, str]:
+    """The visitor hash for each profile of ``events``, with yesterday's kept in the grace."""
+    day = salts.day_of(visit.at)
+    salt = await salts.salt_for(ports.kv, day, visit.at)
+    profiles = sorted({e.profile_id for e in events})
+    hashes = {p: salts.visitor_hash(salt, p, visit.client_key, visit.user_agent) for p in profiles}
+    since_midnight = visit.at - day * salts.DAY
+    if since_midnight < salts.GRACE_SECONDS:
+        previous_salt = await salts.salt_for(ports.kv, day - 1, visit.at)
+        previous = {
+            p: salts.visitor_hash(previous_salt, p, visit.client_key, visit.user_agent)
+            for p in profiles
+        }
+        since_ms = int((day * salts.DAY - salts.GRACE_SECONDS) * 1000)
+        seen = await repo.seen_since(ports.db, list(previous.items()), since_ms)
+        for p, h in previous.items():
+            if h in seen:
+                hashes[p] = h
+    return hashes

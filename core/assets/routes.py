@@ -1,0 +1,99 @@
+"""Assets over HTTP: the owner's upload, list, read and delete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from core.assets.form import read_upload
+from core.assets.models import AssetOut, AssetPage, Purpose, asset_json
+from core.assets.service import Assets
+from core.data.owned import Owned
+from core.http.context import request_context
+from core.http.pipeline import BodyRule
+from core.identity.auth import owned
+from core.security.limits import per_client
+from core.settings import Settings
+
+router = APIRouter(tags=["assets"])
+
+UPLOAD_PATH = "/api/assets"
+# Room for the multipart framing and the small fields around the file.
+MULTIPART_OVERHEAD = 64 * 1024
+UPLOADS_PER_CLIENT = per_client("asset_upload", 30, 60)
+
+Limit = Query(50, ge=1, le=200)
+Cursor = Query(None, max_length=200)
+
+_UPLOAD_BODY = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["file", "purpose"],
+                "properties": {
+                    "file": {"type": "string", "format": "binary"},
+                    "purpose": {"type": "string", "enum": ["avatar", "asset"]},
+                    "profile_id": {"type": "string"},
+                    "original_size": {
+                        "type": "integer",
+                        "description": "Bytes before the browser compressed the file.",
+                    },
+                },
+            }
+        }
+    },
+}
+
+
+def upload_body_rule(settings: Settings) -> BodyRule:
+    """The pipeline refuses an upload body over the file limit plus framing (413)
+    or of another type (415) before reading it."""
+    return BodyRule(
+        UPLOAD_PATH, settings.max_upload_bytes + MULTIPART_OVERHEAD, ("multipart/form-data",)
+    )
+
+
+def assets(request: Request, scope: Owned = Depends(owned)) -> Assets:
+    ctx = request_context(request.scope)
+    provider = "r2" if request.app.state.runtime.name == "edge" else "local"
+    return Assets(ctx.ports, scope, storage_provider=provider, ctx=ctx)
+
+
+@router.post(
+    UPLOAD_PATH,
+    status_code=201,
+    response_model=AssetOut,
+    dependencies=[Depends(UPLOADS_PER_CLIENT)],
+    openapi_extra={"requestBody": _UPLOAD_BODY},
+)
+async def upload_asset(request: Request, service: Assets = Depends(assets)) -> Any:
+    """Upload an image (multipart: ``file``, ``purpose``); it is stored re-encoded."""
+    settings: Settings = request.app.state.settings
+    form = await read_upload(request, file_field="file", max_file_bytes=settings.max_upload_bytes)
+    return asset_json(await service.upload(form))
+
+
+@router.get(UPLOAD_PATH, response_model=AssetPage)
+async def list_assets(
+    limit: int = Limit,
+    cursor: str | None = Cursor,
+    purpose: Purpose | None = None,
+    service: Assets = Depends(assets),
+) -> Any:
+    page = await service.list(limit=limit, cursor=cursor, purpose=purpose)
+    return {"items": [asset_json(row) for row in page.items], "next_cursor": page.next_cursor}
+
+
+@router.get(UPLOAD_PATH + "/{asset_id}", response_model=AssetOut)
+async def read_asset(asset_id: str, service: Assets = Depends(assets)) -> Any:
+    return asset_json(await service.get(asset_id))
+
+
+@router.delete(UPLOAD_PATH + "/{asset_id}", status_code=204)
+async def delete_asset(asset_id: str, service: Assets = Depends(assets)) -> Response:
+    """Delete the asset and its stored files."""
+    await service.delete(asset_id)
+    return Response(status_code=204)

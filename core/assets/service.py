@@ -1,0 +1,275 @@
+"""Uploading, listing and deleting the acting user's assets.
+
+An upload is judged before anything is written: its size, its type by magic
+bytes (415 unless it is an allowed image) and its pixel count from the header
+(422 past ``MAX_PIXELS``). Then its row goes through the states of
+``asset_uploads`` (see the migration): an image that turns out undecodable
+takes its row with it (422, nothing kept); a storage failure marks the row
+failed and deletes whatever part was written (503).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from core.assets.form import UploadForm
+from core.assets.images import ImageRejected, Reencoded, probe, reencode_off_loop
+from core.assets.keys import BLOB_METADATA, AssetKeys, keys_for
+from core.assets.models import PURPOSES
+from core.assets.repo import TABLE, AssetRepo
+from core.assets.sniff import ACCEPTED, HEAD_BYTES, describe, sniff
+from core.audit import AuditLog
+from core.data.owned import OWNED_TABLES, Owned, Page
+from core.errors import Conflict, DependencyDown, Invalid, NotFound, UnsupportedMediaType
+from core.http.context import RequestContext
+from core.ids import new_id
+from core.ports import Database, Ports, Row, Statement
+from core.profiles.repo import version_bump_for_avatar
+
+log = logging.getLogger("creator_edge.assets")
+
+# A failed upload's row stays this long for its owner to see, then may be purged.
+FAILED_KEPT_SECONDS = 7 * 86_400
+MAX_DECLARED_SIZE = 2**53 - 1
+
+
+def _invalid(field: str, message: str, detail: str, code: str = "invalid") -> Invalid:
+    return Invalid(message, code=code, details=[{"field": field, "message": detail}])
+
+
+@dataclass(frozen=True, slots=True)
+class _Accepted:
+    purpose: str
+    media_type: str
+    original_size: int
+    width: int
+    height: int
+    profile_id: str | None
+
+
+class Assets:
+    """The acting user's assets."""
+
+    def __init__(
+        self,
+        ports: Ports,
+        owned: Owned,
+        *,
+        storage_provider: str,
+        ctx: RequestContext | None = None,
+    ) -> None:
+        self.ports = ports
+        self.owned = owned
+        self.repo = AssetRepo(owned)
+        self.storage_provider = storage_provider
+        self.ctx = ctx
+
+    # ------------------------------------------------------------------ read
+
+    async def get(self, asset_id: str) -> Row:
+        return await self.repo.get(asset_id)
+
+    async def list(self, *, limit: int, cursor: str | None, purpose: str | None) -> Page:
+        return await self.repo.list(limit=limit, cursor=cursor, purpose=purpose)
+
+    # ---------------------------------------------------------------- upload
+
+    async def upload(self, form: UploadForm) -> Row:
+        """Check, re-encode and store one upload; the ready row."""
+        data = bytes(form.file)
+        accepted = await self._accept(form, data)
+        asset_id = new_id(self.ports.clock.now())
+        await self.repo.add_uploading(
+            asset_id,
+            self.ports.clock.now(),
+            {
+                "profile_id": accepted.profile_id,
+                "purpose": accepted.purpose,
+                "file_name": form.file_name,
+                "file_type": accepted.media_type,
+                "source_type": accepted.media_type,
+                "file_size": len(data),
+                "original_size": accepted.original_size,
+                "compressed_size": len(data),
+                "width": accepted.width,
+                "height": accepted.height,
+                "storage_provider": self.storage_provider,
+            },
+        )
+        square = accepted.purpose == "avatar"
+        result = await self._reencode(asset_id, data, accepted.media_type, square=square)
+        keys = keys_for(self.owned.owner_id, result.image.data)
+        await self.repo.set_processing(asset_id, self.ports.clock.now(), result, keys)
+        await self._store(asset_id, result, keys)
+        if not await self.repo.set_ready(asset_id, self.ports.clock.now()):
+            await self._discard(asset_id, keys)
+            raise Conflict("The asset was deleted while it was being stored.")
+        return await self.repo.get(asset_id)
+
+    async def _accept(self, form: UploadForm, data: bytes) -> _Accepted:
+        """The cheap checks, before anything is written: fields, type, pixel count."""
+        purpose = form.fields.get("purpose")
+        if purpose not in PURPOSES:
+            raise _invalid("purpose", "Say what the file is for.", "must be avatar or asset")
+        original_size = self._declared_size(form.fields.get("original_size"), len(data))
+        if not data:
+            raise _invalid("file", "The file is empty.", "empty")
+        media = sniff(data[:HEAD_BYTES])
+        if media is None:
+            raise UnsupportedMediaType(
+                "Upload a JPEG, PNG, WebP or GIF image.",
+                details={"accepted": list(ACCEPTED), "detected": describe(data[:HEAD_BYTES])},
+            )
+        try:
+            width, height = probe(data, media)
+        except ImageRejected as rejected:
+            raise _invalid("file", rejected.message, rejected.code, rejected.code) from None
+        profile_id = await self._profile(form.fields.get("profile_id"))
+        return _Accepted(purpose, media, original_size, width, height, profile_id)
+
+    def _declared_size(self, raw: str | None, received: int) -> int:
+        if raw is None or not raw.strip():
+            return received
+        try:
+            size = int(raw)
+        except ValueError:
+            size = -1
+        if not 0 <= size <= MAX_DECLARED_SIZE:
+            raise _invalid("original_size", "original_size is a size in bytes.", "not a size")
+        return size
+
+    async def _profile(self, raw: str | None) -> str | None:
+        if raw is None or not raw.strip():
+            return None
+        if "profiles" in OWNED_TABLES:
+            try:
+                await self.owned.get("profiles", raw.strip())
+                return raw.strip()
+            except NotFound:
+                pass
+        raise _invalid("profile_id", "No profile of yours has this id.", "unknown profile")
+
+    async def _reencode(self, asset_id: str, data: bytes, media: str, *, square: bool) -> Reencoded:
+        try:
+            return await reencode_off_loop(data, media, square_thumbnail=square)
+        except ImageRejected as rejected:
+            await self.repo.forget(asset_id)  # bad input leaves nothing behind
+            raise _invalid("file", rejected.message, rejected.code, rejected.code) from None
+        except BaseException:
+            await self._fail(asset_id, "The image could not be processed.")
+            raise
+
+    async def _store(self, asset_id: str, result: Reencoded, keys: AssetKeys) -> None:
+        files = ((keys.image, result.image), (keys.thumbnail, result.thumbnail))
+        try:
+            for key, encoded in files:
+                await self.ports.blobs.put(
+                    key, encoded.data, content_type=encoded.media_type, metadata=BLOB_METADATA
+                )
+        except Exception:
+            log.exception("storing asset %s failed", asset_id)
+            await self._discard(asset_id, keys)
+            await self._fail(asset_id, "The file could not be stored. Upload it again.")
+            raise DependencyDown(
+                "The file could not be stored, and nothing of it was kept. Try again shortly.",
+                details={"asset_id": asset_id, "status": "failed"},
+            ) from None
+
+    async def _discard(self, asset_id: str, keys: AssetKeys) -> None:
+        """Delete both files (whichever were written) unless another row uses them."""
+        try:
+            if not await self.repo.shares_files(asset_id, keys.image):
+                await self.ports.blobs.delete(keys.both)
+        except Exception:
+            log.exception("cleaning up asset %s failed; its row keeps the keys", asset_id)
+
+    async def _fail(self, asset_id: str, error: str) -> None:
+        now = self.ports.clock.now()
+        try:
+            await self.repo.set_failed(asset_id, now, error, now + FAILED_KEPT_SECONDS)
+        except Exception:
+            log.exception("marking asset %s failed did not work", asset_id)
+
+    # ---------------------------------------------------------------- delete
+
+    async def delete(self, asset_id: str) -> None:
+        """Delete the row and its files (kept while another row of the owner uses them)."""
+        row = await self.repo.get(asset_id)
+        key = row["storage_key"]
+        if key and not await self.repo.shares_files(asset_id, key):
+            try:
+                await self.ports.blobs.delete([k for k in (key, row["thumbnail_key"]) if k])
+            except Exception:
+                log.exception("deleting the files of asset %s failed", asset_id)
+                raise DependencyDown("The files could not be deleted. Try again shortly.") from None
+        owner = self.owned.owner_id
+        await self.ports.db.batch(
+            [
+                self.repo.delete_statement(asset_id),
+                version_bump_for_avatar(owner, asset_id),
+                self._audit("asset.deleted", asset_id, {"storage_key": key}),
+            ]
+        )
+        # A deleted avatar leaves the owner's public pages at once, not when the cache
+        # expires. (Imported here: the profile page imports this module for avatars.)
+        from core.profiles.page import owner_pages_changed
+
+        await owner_pages_changed(self.ports, owner)
+
+    def _audit(self, action: str, resource: str, details: Any) -> Statement:
+        fields: dict[str, Any] = {}
+        if self.ctx is not None:
+            fields = {
+                "ip_hash": self.ctx.client_key,
+                "user_agent": self.ctx.user_agent,
+                "request_id": self.ctx.request_id,
+            }
+        return AuditLog(self.ports.db, self.ports.clock).statement(
+            action, user_id=self.owned.owner_id, resource=resource, details=details, **fields
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ReadyImage:
+    """What a public page needs to show an asset (an avatar, say)."""
+
+    id: str
+    purpose: str
+    url: str
+    thumbnail_url: str
+    width: int
+    height: int
+
+
+async def ready_images(db: Database, owner_id: str, asset_ids: list[str]) -> dict[str, ReadyImage]:
+    """For public pages, which have no acting user: those of ``asset_ids`` that are
+    ready images of ``owner_id`` (any other id is simply left out)."""
+    wanted = sorted({i for i in asset_ids if i})
+    if not wanted:
+        return {}
+    rows = await db.all(
+        f"SELECT id, purpose, public_url, thumbnail_url, width, height FROM {TABLE}"  # noqa: S608
+        " WHERE owner_id = ? AND upload_status = 'ready'"
+        " AND id IN (SELECT value FROM json_each(?))",
+        owner_id,
+        json.dumps(wanted),
+    )
+    return {
+        row["id"]: ReadyImage(
+            row["id"],
+            row["purpose"],
+            row["public_url"],
+            row["thumbnail_url"],
+            row["width"],
+            row["height"],
+        )
+        for row in rows
+    }
+
+
+async def ready_image_urls(db: Database, owner_id: str, asset_ids: list[str]) -> dict[str, str]:
+    """The public URL of each of ``asset_ids`` that is a ready image of ``owner_id``."""
+    return {i: image.url for i, image in (await ready_images(db, owner_id, asset_ids)).items()}

@@ -1,0 +1,1 @@
+"""Profiles and links: link-in-bio pages, their public page and redirect, the editor."""

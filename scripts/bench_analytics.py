@@ -1,0 +1,508 @@
+"""Benchmark: analytics reads, ingestion, export and enrichment on local SQLite.
+
+1. summary: the dashboard summary of one profile with N events (10 million by
+   default) over 90 days, read from rollups plus the open hour's raw rows:
+   p50 and p95, against the naive GROUP BY queries over the raw rows giving
+   the same answer, in the same run (targets: p95 < 100 ms, >= 50x faster).
+   The events are written with sqlite3 ``executemany`` (indexes built after),
+   then folded through the product's own fold, a day per batch.
+2. ingest: events a second through the core path (``collect.enrich``: bot check,
+   salted visitor hash, user agent, place; then the bulk ``json_each`` insert of
+   the local batch writer), against sqlite3's raw ``executemany`` of the same rows.
+3. export: streaming 1 million events as CSV and as JSON through the export's
+   keyset pages, in a child process: its time and peak RSS (target < 150 MB).
+4. enrich: the cost of enriching one event at a realistic mix of user agents
+   (a few hundred distinct strings, power-law), cold parser cache and warm.
+
+Databases live in a temporary folder under /tmp, deleted at the end.
+Run: .venv/bin/python scripts/bench_analytics.py [summary|ingest|export|enrich ...]
+     [--events 10000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import resource
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from demo_analytics import COUNTRIES, REFERRERS, USER_AGENTS, zipf_weights  # noqa: E402
+
+from core.analytics import agents, collect, repo, rollup  # noqa: E402
+from core.analytics.service import Analytics  # noqa: E402
+
+DAY = 86400
+PROFILE = "01BENCHPROFILE000000000000"
+OWNER = "01BENCHOWNER00000000000000"
+LINKS = [f"01BENCHLINK{i:015d}" for i in range(8)]
+TYPES = ["profile_view"] * 6 + ["link_click"] * 2 + ["page_view"] * 2 + ["custom"]
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+async def make_schema(path: Path) -> None:
+    from core.adapters.sqlite import SQLiteDatabase
+    from core.migrations import migrate
+
+    db = SQLiteDatabase(path)
+    await migrate(db)
+    await db.close()
+
+
+def templates(rng: random.Random, n: int = 4000) -> list[tuple]:
+    """Enriched visit shapes: (country, region, city, tz, device, browser, os, ref host,
+    ref url, utm source)."""
+    ua_weights = zipf_weights(len(USER_AGENTS), 0.9)
+    out = []
+    for _ in range(n):
+        agent = agents.describe(rng.choices(USER_AGENTS, ua_weights)[0])
+        if agent.bot:
+            continue
+        country, region, city, tz = rng.choices(COUNTRIES, zipf_weights(len(COUNTRIES)))[0]
+        ref_host, ref_url = collect.sources.referrer_of(rng.choice(REFERRERS))
+        utm = rng.choice([None, None, None, "instagram", "newsletter", "youtube"])
+        out.append(
+            (
+                country,
+                region,
+                city,
+                tz,
+                agent.device,
+                agent.browser,
+                agent.os,
+                ref_host,
+                ref_url,
+                utm,
+            )
+        )
+    return out
+
+
+def generate(n: int, start: int, days: int, seed: int = 1):
+    """n event rows (COLUMNS order) over ``days`` days from ``start``; all PROFILE's
+    but every tenth, which belongs to one of 20 other profiles."""
+    rng = random.Random(seed)
+    shapes = templates(rng)
+    span = days * DAY
+    others = [f"01BENCHOTHER{i:014d}" for i in range(20)]
+    link_weights = zipf_weights(len(LINKS))
+    chunk = 100_000
+    for base in range(0, n, chunk):
+        size = min(chunk, n - base)
+        offsets = [rng.random() for _ in range(size)]
+        offsets.sort()
+        shape_ix = rng.choices(range(len(shapes)), k=size)
+        types = rng.choices(TYPES, k=size)
+        links = rng.choices(LINKS, link_weights, k=size)
+        visitors = [rng.randrange(40_000) for _ in range(size)]
+        rows = []
+        for i in range(size):
+            ts = (start + int((base + offsets[i] * size) / n * span)) * 1000 + i % 1000
+            profile = PROFILE if i % 10 else others[i % 20]
+            shape = shapes[shape_ix[i]]
+            kind = types[i]
+            day = ts // (DAY * 1000)
+            rows.append(
+                (
+                    ts,
+                    kind,
+                    OWNER,
+                    profile,
+                    links[i] if kind == "link_click" else None,
+                    None,
+                    f"{day:05x}{visitors[i]:011x}",
+                    shape[0],
+                    shape[1],
+                    shape[2],
+                    shape[4],
+                    shape[5],
+                    shape[6],
+                    shape[3],
+                    None,
+                    shape[7],
+                    shape[8],
+                    shape[9],
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    "/p/bench",
+                    None,
+                )
+            )
+        yield rows
+
+
+def load(path: Path, n: int, start: int, days: int) -> float:
+    """Write n events with executemany, indexes dropped and rebuilt; seconds taken."""
+    began = time.perf_counter()
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=OFF")
+    indexes = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index'"
+        " AND tbl_name = 'analytics_events' AND sql IS NOT NULL"
+    ).fetchall()
+    for name, _ in indexes:
+        conn.execute(f"DROP INDEX {name}")
+    marks = ", ".join("?" for _ in repo.COLUMNS)
+    sql = f"INSERT INTO analytics_events ({', '.join(repo.COLUMNS)}) VALUES ({marks})"
+    for rows in generate(n, start, days):
+        conn.execute("BEGIN")
+        conn.executemany(sql, rows)
+        conn.execute("COMMIT")
+    for _, create in indexes:
+        conn.execute(create)
+    conn.execute("ANALYZE")
+    conn.close()
+    return time.perf_counter() - began
+
+
+async def fold_all(path: Path, start: int, now: float) -> float:
+    from core.adapters.sqlite import SQLiteDatabase
+
+    db = SQLiteDatabase(path)
+    began = time.perf_counter()
+    at, open_hour = rollup.hour_floor(start), rollup.hour_floor(now)
+    while at < open_hour:
+        end = min(open_hour, rollup.day_floor(at) + DAY)
+        await db.batch([*rollup.fold_statements(at, end), repo.set_folded_to_statement(end)])
+        at = end
+    await db.close()
+    return time.perf_counter() - began
+
+
+def naive(conn: sqlite3.Connection, start: int, end: int) -> dict:
+    """The same numbers as the summary, by GROUP BY over the raw rows."""
+    a, b = start * 1000, end * 1000
+    out: dict = {}
+    out["series"] = conn.execute(
+        "SELECT ts / 86400000 AS d, type, count(*), count(DISTINCT visitor)"
+        " FROM analytics_events WHERE profile_id = ? AND ts >= ? AND ts < ? GROUP BY d, type",
+        (PROFILE, a, b),
+    ).fetchall()
+    out["visitors"] = conn.execute(
+        "SELECT ts / 86400000 AS d, count(DISTINCT visitor) FROM analytics_events"
+        " WHERE profile_id = ? AND ts >= ? AND ts < ? GROUP BY d",
+        (PROFILE, a, b),
+    ).fetchall()
+    for column in ("country", "city", "device", "browser", "os", "referrer_host", "utm_source"):
+        out[column] = conn.execute(
+            f"SELECT {column}, count(*), count(DISTINCT visitor) FROM analytics_events"
+            " WHERE profile_id = ? AND ts >= ? AND ts < ? AND type = 'profile_view'"
+            f" GROUP BY {column} ORDER BY count(*) DESC LIMIT 10",
+            (PROFILE, a, b),
+        ).fetchall()
+    out["links"] = conn.execute(
+        "SELECT link_id, count(*), count(DISTINCT visitor) FROM analytics_events"
+        " WHERE profile_id = ? AND ts >= ? AND ts < ? AND type = 'link_click' GROUP BY link_id",
+        (PROFILE, a, b),
+    ).fetchall()
+    return out
+
+
+async def bench_summary(tmp: Path, n: int, runs: int, naive_runs: int) -> None:
+    from core.adapters.sqlite import SQLiteDatabase
+
+    path = tmp / "summary.sqlite3"
+    await make_schema(path)
+    now = time.time()
+    days = 90
+    start = int(now) - days * DAY
+    print(f"[summary] writing {n:,} events over {days} days ...", flush=True)
+    seconds = load(path, n, start, days)
+    print(f"  written and indexed in {seconds:.1f} s ({n / seconds:,.0f} rows/s)", flush=True)
+    seconds = await fold_all(path, start, now)
+    print(f"  folded {days} days in {seconds:.1f} s ({seconds / days:.2f} s a day)", flush=True)
+    # Late events in the open hour, as live traffic leaves them.
+    conn = sqlite3.connect(path, isolation_level=None)
+    open_rows = [
+        (int(now * 1000) - 1000 * i, *r[1:])
+        for i, r in enumerate(next(generate(3000, int(now) - 60, 1, seed=9)))
+    ]
+    marks = ", ".join("?" for _ in repo.COLUMNS)
+    conn.executemany(
+        f"INSERT INTO analytics_events ({', '.join(repo.COLUMNS)}) VALUES ({marks})",
+        [r for r in open_rows if r[0] >= rollup.hour_floor(now) * 1000],
+    )
+    frm, to = rollup.day_floor(now) - days * DAY, rollup.hour_floor(now) + 3600
+    total = conn.execute(
+        "SELECT count(*) FROM analytics_events WHERE profile_id = ? AND ts >= ? AND ts < ?",
+        (PROFILE, frm * 1000, to * 1000),
+    ).fetchone()[0]
+    print(f"  the profile holds {total:,} events in the range", flush=True)
+
+    db = SQLiteDatabase(path)
+    service = Analytics(db, raw_days=90, now=now)
+    await service.summary(PROFILE, frm, to, "day")  # first read: the page cache
+    fast = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        summary = await service.summary(PROFILE, frm, to, "day")
+        fast.append((time.perf_counter() - began) * 1000)
+    hourly = []
+    for _ in range(max(5, runs // 4)):
+        began = time.perf_counter()
+        await service.summary(PROFILE, to - 7 * DAY, to, "hour")
+        hourly.append((time.perf_counter() - began) * 1000)
+    await db.close()
+    slow = []
+    for _ in range(naive_runs):
+        began = time.perf_counter()
+        answer = naive(conn, frm, to)
+        slow.append((time.perf_counter() - began) * 1000)
+    conn.close()
+    views = summary.totals["profile_view"].events
+    naive_views = sum(r[2] for r in answer["series"] if r[1] == "profile_view")
+    assert views == naive_views, (views, naive_views)
+    p50, p95, n50 = pct(fast, 0.5), pct(fast, 0.95), statistics.median(slow)
+    print(f"  summary (90 days, daily): p50 {p50:.1f} ms, p95 {p95:.1f} ms over {runs} runs")
+    print(
+        f"  summary (7 days, hourly): p50 {pct(hourly, 0.5):.1f} ms, p95 {pct(hourly, 0.95):.1f} ms"
+    )
+    print(f"  naive GROUP BY over raw rows: median {n50:.0f} ms over {naive_runs} runs")
+    print(f"  ratio naive / summary p50: {n50 / p50:.0f}x, naive / p95: {n50 / p95:.0f}x")
+
+
+def visits_for_ingest(n: int, seed: int = 3) -> list[tuple]:
+    rng = random.Random(seed)
+    ua_pool = [
+        ua.replace("124.0.0.0", f"{v}.0.{rng.randrange(9999)}.0")
+        for ua in USER_AGENTS
+        for v in range(110, 125)
+    ]
+    weights = zipf_weights(len(ua_pool), 1.0)
+    clients = [f"{rng.getrandbits(128):032x}" for _ in range(n // 3 + 1)]
+    out = []
+    for _ in range(n):
+        country, region, city, tz = rng.choices(COUNTRIES, zipf_weights(len(COUNTRIES)))[0]
+        out.append(
+            (
+                rng.choices(ua_pool, weights)[0],
+                rng.choice(clients),
+                {"country": country, "region": region, "city": city, "timezone": tz},
+                rng.choice(REFERRERS),
+                rng.choice(["", "utm_source=ig&utm_medium=social"]),
+            )
+        )
+    return out
+
+
+async def bench_ingest(tmp: Path, n: int) -> None:
+    from core.adapters.kv_sqlite import SQLiteKeyValue
+    from core.adapters.sqlite import SQLiteDatabase
+    from core.analytics.writer import EventWriter
+    from core.clock import SystemClock
+    from core.ports import Ports
+
+    path = tmp / "ingest.sqlite3"
+    await make_schema(path)
+    db = SQLiteDatabase(path)
+    kv = SQLiteKeyValue(tmp / "kv.sqlite3", SystemClock())
+    ports = Ports(
+        db=db,
+        kv=kv,
+        counter=None,
+        blobs=None,
+        clock=SystemClock(),  # type: ignore[arg-type]
+        http=None,
+        defer=None,
+        kdf=None,
+    )  # type: ignore[arg-type]
+    visits = visits_for_ingest(n)
+    agents.warm()
+    writer = EventWriter(db)
+    now = time.time()
+    began = time.perf_counter()
+    rows_out = []
+    for i, (agent, client, facts, ref, query) in enumerate(visits):
+        visit = collect.Visit(now + i * 0.001, client, agent, facts, ref, query, "h", False)
+        rows = await collect.enrich(
+            ports,
+            visit,
+            [collect.Pending("profile_view", PROFILE, OWNER, path="/p/b", query=query)],
+        )
+        writer.add(rows)
+        rows_out.extend(rows)
+        if i % 500 == 499:
+            await asyncio.sleep(0)  # let the writer's flushes run, as a server would
+    await writer.close()
+    core_s = time.perf_counter() - began
+    count = (await db.first("SELECT count(*) AS n FROM analytics_events"))["n"]
+    await db.close()
+    await kv.close()
+
+    raw_path = tmp / "raw.sqlite3"
+    await make_schema(raw_path)
+    conn = sqlite3.connect(raw_path, isolation_level=None)
+    conn.execute("PRAGMA synchronous=NORMAL")  # as the adapter runs it
+    marks = ", ".join("?" for _ in repo.COLUMNS)
+    began = time.perf_counter()
+    for i in range(0, len(rows_out), 500):
+        conn.execute("BEGIN")
+        conn.executemany(
+            f"INSERT INTO analytics_events ({', '.join(repo.COLUMNS)}) VALUES ({marks})",
+            rows_out[i : i + 500],
+        )
+        conn.execute("COMMIT")
+    raw_s = time.perf_counter() - began
+    conn.close()
+    print(
+        f"[ingest] {count:,} events through enrich + hash + batch writer:"
+        f" {count / core_s:,.0f} events/s"
+    )
+    print(
+        f"  sqlite3 executemany of the same rows (500 a transaction, same indexes):"
+        f" {len(rows_out) / raw_s:,.0f} rows/s; ratio core / raw {raw_s / core_s:.2f}"
+    )
+
+
+def _high_water_kb() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def export_child(path: str, fmt: str) -> None:
+    """Child process: stream the export, report seconds, bytes and peak RSS as JSON."""
+    from core.adapters.sqlite import SQLiteDatabase
+    from core.analytics import export
+
+    async def run() -> tuple[float, int]:
+        db = SQLiteDatabase(path)
+        began = time.perf_counter()
+        size = 0
+        async for chunk in export.stream(db, PROFILE, 0, 2**52, fmt):
+            size += len(chunk)
+        seconds = time.perf_counter() - began
+        await db.close()
+        return seconds, size
+
+    # VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, so a child would
+    # report its parent's peak.
+    before = _high_water_kb()
+    seconds, size = asyncio.run(run())
+    peak = _high_water_kb()
+    print(json.dumps({"seconds": seconds, "bytes": size, "peak_kb": peak, "start_kb": before}))
+
+
+async def bench_export(tmp: Path, n: int) -> None:
+    path = tmp / "export.sqlite3"
+    await make_schema(path)
+    now = int(time.time())
+    load(path, int(n / 0.9) + 1, now - 30 * DAY, 30)  # nine in ten are PROFILE's
+    for fmt in ("csv", "json"):
+        out = subprocess.run(  # noqa: ASYNC221 (a benchmark, nothing else runs)
+            [sys.executable, __file__, "export-child", str(path), fmt],
+            check=False,
+            capture_output=True,
+            text=True,
+        )
+        if out.returncode:
+            raise SystemExit(out.stderr)
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        print(
+            f"[export] {fmt}: {n:,} events, {r['bytes'] / 1e6:.0f} MB in {r['seconds']:.1f} s"
+            f" ({n / r['seconds']:,.0f} rows/s); peak RSS {r['peak_kb'] / 1024:.0f} MB"
+            f" (after imports {r['start_kb'] / 1024:.0f} MB)"
+        )
+
+
+async def bench_enrich(n: int) -> None:
+    from core.adapters.kv_sqlite import SQLiteKeyValue
+    from core.clock import SystemClock
+    from core.ports import Ports
+
+    visits = visits_for_ingest(n, seed=5)
+    distinct = len({v[0] for v in visits})
+    with tempfile.TemporaryDirectory(dir="/tmp") as tmp:
+        kv = SQLiteKeyValue(Path(tmp) / "kv.sqlite3", SystemClock())
+        ports = Ports(
+            db=None,
+            kv=kv,
+            counter=None,
+            blobs=None,
+            clock=SystemClock(),  # type: ignore[arg-type]
+            http=None,
+            defer=None,
+            kdf=None,
+        )  # type: ignore[arg-type]
+        began = time.perf_counter()
+        agents.warm()
+        load_s = time.perf_counter() - began
+        now = time.time()
+        results = []
+        for label in ("cold cache", "warm cache"):
+            if label == "cold cache":
+                agents.describe.cache_clear()
+            began = time.perf_counter()
+            for i, (agent, client, facts, ref, query) in enumerate(visits):
+                visit = collect.Visit(now + 0.001 * i, client, agent, facts, ref, query, "h", False)
+                await collect.enrich(
+                    ports,
+                    visit,
+                    [collect.Pending("profile_view", PROFILE, OWNER, path="/p/b", query=query)],
+                )
+            results.append((label, (time.perf_counter() - began) / n * 1e6))
+        await kv.close()
+        began = time.perf_counter()
+        for agent, *_ in visits[:20000]:
+            agents.describe.__wrapped__(agent)
+        parse_us = (time.perf_counter() - began) / 20000 * 1e6
+    print(
+        f"[enrich] parser rules loaded in {load_s * 1000:.0f} ms; {n:,} events,"
+        f" {distinct} distinct user agents (power law)"
+    )
+    for label, us in results:
+        print(f"  per event, {label}: {us:.1f} us")
+    print(f"  one uncached user-agent parse: {parse_us:.0f} us")
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("what", nargs="*", default=["summary", "ingest", "export", "enrich"])
+    parser.add_argument("--events", type=int, default=10_000_000)
+    parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--naive-runs", type=int, default=3)
+    parser.add_argument("--ingest", type=int, default=100_000)
+    parser.add_argument("--export", type=int, default=1_000_000)
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-analytics-", dir="/tmp"))
+    try:
+        if "enrich" in args.what:
+            await bench_enrich(50_000)
+        if "ingest" in args.what:
+            await bench_ingest(tmp, args.ingest)
+        if "export" in args.what:
+            await bench_export(tmp, args.export)
+        if "summary" in args.what:
+            await bench_summary(tmp, args.events, args.runs, args.naive_runs)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["export-child"]:
+        export_child(sys.argv[2], sys.argv[3])
+    else:
+        asyncio.run(main())

@@ -1,0 +1,440 @@
+"""Benchmark: the public profile page (GET /p/{slug}) served from the cache.
+
+1. In process: mean latency of the page through the whole app over ASGI (the
+   pipeline, the slug lookup, the KV cache hit, the nonce, the view recorded
+   after the response), sequentially; beside it the same page with KV down
+   (rendered from the database every time), and the cache hit with the
+   deferred view recording left out (what the response itself costs).
+2. Over HTTP: ``python -m core serve`` in a subprocess on loopback (rate limit
+   raised through CREATOR_EDGE_RATE_LIMIT), 1000 concurrent keep-alive
+   connections held by ``wrk`` (Debian's package), bounded in time:
+   a. visitors: each connection pauses a random 0.5 to 1.5 s (``--think-ms``
+      on average) between requests, about 1000 requests a second offered:
+      throughput, p50, p99 and errors (after a 5 s warm-up run). The target:
+      p99 under 250 ms, no errors;
+   b. saturation, closed loop (each connection sends its next request as soon
+      as the last is answered): the most one process serves, and latency then,
+      which is queueing (connections / throughput, Little's law).
+   ``--rates`` adds runs at fixed offered rates from this script's own open-loop
+   generator in a second process (latency counted from each request's
+   scheduled time); it runs instead of wrk when wrk is missing. Being Python,
+   it takes CPU from the server on a small machine.
+
+Run: .venv/bin/python scripts/bench_public_page.py [--requests 3000]
+     [--connections 1000] [--duration 15] [--think-ms 1000] [--rates 750]
+     [--skip-http]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "correct horse battery"
+LINKS = [
+    ("Blog", "https://example.com/blog"),
+    ("Newsletter", "https://example.com/newsletter"),
+    ("Project", "https://github.com/example/project"),
+    ("Talks", "https://example.com/talks"),
+    ("Shop", "https://shop.example.com/"),
+    ("Contact", "https://example.com/contact"),
+]
+
+
+async def seed(client: httpx.AsyncClient, slug: str = "bench") -> str:
+    """A user with a public profile of six links; returns the page's path."""
+    registered = await client.post(
+        "/api/auth/register",
+        json={"email": "bench@example.com", "username": "bencher", "password": PASSWORD},
+    )
+    registered.raise_for_status()
+    auth = {"authorization": f"Bearer {registered.json()['access_token']}"}
+    profile = await client.post(
+        "/api/profiles",
+        headers=auth,
+        json={"slug": slug, "display_name": "Bench Mark", "bio": "Measured, not guessed."},
+    )
+    profile.raise_for_status()
+    for title, url in LINKS:
+        added = await client.post(
+            f"/api/profiles/{profile.json()['id']}/links",
+            headers=auth,
+            json={"title": title, "url": url},
+        )
+        added.raise_for_status()
+    return f"/p/{slug}"
+
+
+# ---------------------------------------------------------------- in process
+
+
+def scope_for(path: str) -> dict:
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"bench"),
+            (b"user-agent", b"Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0"),
+            (b"accept", b"text/html"),
+        ],
+        "client": ("203.0.113.5", 50000),
+        "server": ("127.0.0.1", 8787),
+    }
+
+
+async def drive(app, path: str, n: int) -> list[float]:
+    """Seconds of each of ``n`` sequential requests."""
+
+    async def receive() -> dict:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    status = [0]
+
+    async def send(message: dict) -> None:
+        if message["type"] == "http.response.start":
+            status[0] = message["status"]
+
+    times = []
+    scope = scope_for(path)
+    for _ in range(n):
+        t0 = time.perf_counter()
+        await app(dict(scope), receive, send)
+        times.append(time.perf_counter() - t0)
+        assert status[0] == 200, status[0]
+    return times
+
+
+def summary(times: list[float]) -> str:
+    ordered = sorted(times)
+    p99 = ordered[int(len(ordered) * 0.99) - 1]
+    return (
+        f"mean {statistics.fmean(times) * 1e6:7.1f} us, p50 {statistics.median(times) * 1e6:7.1f}"
+        f" us, p99 {p99 * 1e6:7.1f} us"
+    )
+
+
+async def in_process(requests: int) -> None:
+    from core.app import create_app
+    from core.local import LocalRuntime, load_settings
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = load_settings({}, data_dir=Path(tmp), rate_limit=10**9, run_cron=False)
+        runtime = LocalRuntime(settings, run_scheduler=False)
+        await runtime.startup()
+        app = create_app(settings, runtime)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+            path = await seed(client)
+        ports = runtime.ports()
+        await drive(app, path, 200)  # warm: the page is cached, imports done
+        await runtime.defer.drain(30)
+
+        t0 = time.perf_counter()
+        hit = await drive(app, path, requests)
+        served = time.perf_counter() - t0
+        await runtime.defer.drain(60)
+        with_deferred = time.perf_counter() - t0
+        print(f"cache hit                     : {summary(hit)}  ({requests} sequential)")
+        print(
+            f"  with the deferred view writes: {with_deferred / requests * 1e6:7.1f} us a request"
+            f" ({served:.2f} s served, {with_deferred:.2f} s with the writes drained)"
+        )
+
+        real_defer = ports.defer
+
+        def skip(work) -> None:
+            work.close()
+
+        ports.defer = skip  # type: ignore[assignment]
+        print(f"cache hit, no view recorded   : {summary(await drive(app, path, requests))}")
+        ports.defer = real_defer
+
+        kv, real_get = ports.kv, ports.kv.get
+
+        async def down(key: str) -> str | None:
+            raise ConnectionError("KV is down")
+
+        kv.get = down  # type: ignore[method-assign]
+        quiet = logging.getLogger("creator_edge.profiles")
+        quiet.disabled = True  # one warning a request says the cache is down
+        miss = await drive(app, path, max(200, requests // 5))
+        quiet.disabled = False
+        kv.get = real_get  # type: ignore[method-assign]
+        await runtime.defer.drain(60)
+        print(f"KV down, rendered from the DB : {summary(miss)}")
+        await runtime.shutdown()
+
+
+# ---------------------------------------------------------------- over HTTP
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(data_dir: Path, port: int, log_path: Path) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "CREATOR_EDGE_DATA_DIR": str(data_dir),
+        "CREATOR_EDGE_RATE_LIMIT": str(10**9),
+        "CREATOR_EDGE_RUN_CRON": "0",
+        "CREATOR_EDGE_PASSWORD_ITERATIONS": "1000",
+        "CREATOR_EDGE_SHUTDOWN_GRACE": "30",
+    }
+    env.pop("REDIS_URL", None)
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "core", "serve", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"the server exited:\n{log_path.read_text()}")
+        try:
+            if httpx.get(f"{base}/api/health", timeout=2).status_code == 200:
+                return process
+        except httpx.TransportError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit("the server did not start")
+
+
+def stop_server(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+THINK_LUA = """
+function delay()
+  return math.random({low}, {high})
+end
+"""
+
+
+def run_wrk(
+    url: str, connections: int, duration: int, think_ms: int | None, *, report: bool = True
+) -> None:
+    """One wrk run: closed loop, or with a pause of about ``think_ms`` between
+    a connection's requests."""
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "10s"]
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+        if think_ms:
+            script.write(THINK_LUA.format(low=think_ms // 2, high=think_ms * 3 // 2))
+            script.flush()
+            command += ["-s", script.name]
+        out = subprocess.run(
+            [*command, "--latency", url],
+            capture_output=True,
+            text=True,
+            timeout=duration + 60,
+            check=True,
+        ).stdout
+    if not report:
+        return
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    total = re.search(r"(\d+) requests in", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    lat = dict(re.findall(r"^\s+(50|90|99)%\s+(\S+)", out, re.MULTILINE))
+    label = f"pauses ~{think_ms} ms (wrk)" if think_ms else "saturation (wrk, closed loop)"
+    print(
+        f"{label:30}: {float(rps.group(1)) if rps else 0:8.0f} req/s,"
+        f" p50 {lat.get('50')}, p90 {lat.get('90')}, p99 {lat.get('99')};"
+        f" {total.group(1) if total else '?'} requests,"
+        f" socket errors: {errors.group(1) if errors else 'none'},"
+        f" non-2xx: {non2xx.group(1) if non2xx else 0}"
+    )
+
+
+def run_rate(port: int, path: str, connections: int, duration: float, rate: float) -> None:
+    """The open-loop load in a second process (this script with ``--load``)."""
+    out = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--load",
+            f"{port}:{path}",
+            "--connections",
+            str(connections),
+            "--duration",
+            str(duration),
+            "--rates",
+            str(rate),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=duration + 120,
+        check=True,
+    )
+    r = json.loads(out.stdout)
+    print(
+        f"{f'fixed rate {rate:.0f}/s (Python)':30}: {r['throughput']:8.0f} req/s served,"
+        f" p50 {r['p50'] * 1000:6.1f} ms, p99 {r['p99'] * 1000:6.1f} ms,"
+        f" max {r['max'] * 1000:6.1f} ms; {r['ok']} ok, {r['errors']} errors"
+        f" over {r['connections']} connections"
+    )
+
+
+async def load(port: int, path: str, connections: int, duration: float, rate: float) -> dict:
+    """Hold ``connections`` keep-alive connections and send ``rate`` requests a
+    second across them on a fixed schedule; latency counts from the schedule."""
+    request = (
+        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        "User-Agent: Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0\r\n"
+        "Accept: text/html\r\n\r\n"
+    ).encode()
+    latencies: list[float] = []
+    errors = [0]
+    opened: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+    gate = asyncio.Semaphore(100)
+
+    async def exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bytes:
+        writer.write(request)
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+        match = re.search(rb"(?i)content-length: (\d+)", head)
+        await asyncio.wait_for(reader.readexactly(int(match.group(1)) if match else 0), 10)
+        return head
+
+    async def connect() -> None:
+        # Each connection is opened and used once before the clock starts, so
+        # the server has set all of them up (and the first request is warm).
+        async with gate:
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            await exchange(reader, writer)
+            opened.append((reader, writer))
+
+    await asyncio.gather(*(connect() for _ in range(connections)))
+    interval = connections / rate
+    loop = asyncio.get_running_loop()
+    start = loop.time() + 0.5
+    stop = start + duration
+
+    async def one(index: int, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        due = start + interval * index / connections
+        while due < stop:
+            delay = due - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            try:
+                head = await exchange(reader, writer)
+                if not head.startswith(b"HTTP/1.1 200"):
+                    errors[0] += 1
+                else:
+                    latencies.append(loop.time() - due)
+            except (TimeoutError, OSError, asyncio.IncompleteReadError):
+                errors[0] += 1
+                return
+            due += interval
+
+    began = time.perf_counter()
+    await asyncio.gather(*(one(i, r, w) for i, (r, w) in enumerate(opened)))
+    elapsed = time.perf_counter() - began
+    for _, writer in opened:
+        writer.close()
+    ordered = sorted(latencies) or [0.0]
+    return {
+        "connections": len(opened),
+        "ok": len(latencies),
+        "errors": errors[0],
+        "throughput": len(latencies) / max(elapsed - 0.5, 1e-9),
+        "p50": ordered[len(ordered) // 2],
+        "p99": ordered[max(0, int(len(ordered) * 0.99) - 1)],
+        "max": ordered[-1],
+    }
+
+
+def over_http(connections: int, duration: int, think_ms: int, rates: list[float]) -> None:
+    has_wrk = shutil.which("wrk") is not None
+    if not has_wrk:
+        print("wrk is not installed (apt-get install wrk): the Python generator runs instead")
+        rates = rates or [750.0]
+    with tempfile.TemporaryDirectory() as tmp:
+        port = free_port()
+        process = start_server(Path(tmp) / "data", port, Path(tmp) / "server.log")
+        try:
+
+            async def seeded() -> str:
+                async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+                    return await seed(client)
+
+            path = asyncio.run(seeded())
+            httpx.get(f"http://127.0.0.1:{port}{path}").raise_for_status()  # cache it
+            time.sleep(0.5)
+            print(f"serving {path} on 127.0.0.1:{port} (python -m core serve, one process)")
+            url = f"http://127.0.0.1:{port}{path}"
+            if has_wrk:
+                # Warm up: the server sets up its 1000 connections, the code runs hot.
+                run_wrk(url, connections, 5, think_ms, report=False)
+                time.sleep(3)  # let the deferred view writes of each run finish
+                run_wrk(url, connections, duration, think_ms)
+                time.sleep(3)
+                run_wrk(url, connections, duration, None)
+            for rate in rates:
+                time.sleep(3)
+                run_rate(port, path, connections, duration, rate)
+        finally:
+            stop_server(process)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--connections", type=int, default=1000)
+    parser.add_argument("--duration", type=int, default=15)
+    parser.add_argument("--think-ms", type=int, default=1000)
+    parser.add_argument("--rates", default="")
+    parser.add_argument("--skip-http", action="store_true")
+    parser.add_argument("--load", help=argparse.SUPPRESS)  # port:path, the load process
+    args = parser.parse_args()
+    rates = [float(r) for r in args.rates.split(",") if r]
+    if args.load:
+        port, path = args.load.split(":", 1)
+        result = asyncio.run(load(int(port), path, args.connections, args.duration, rates[0]))
+        print(json.dumps(result))
+        return
+    print(f"in process ({os.cpu_count()} cores, shared):")
+    asyncio.run(in_process(args.requests))
+    if not args.skip_http:
+        print(f"over HTTP, {args.connections} connections, {args.duration} s a run:")
+        over_http(args.connections, args.duration, args.think_ms, rates)
+
+
+if __name__ == "__main__":
+    main()

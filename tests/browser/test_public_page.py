@@ -1,0 +1,64 @@
+"""The public profile page in a real browser: no console errors (CSP
+included), also when it is revalidated (304) and with JavaScript off."""
+
+from __future__ import annotations
+
+import uuid
+
+from tests.browser.conftest import sign_up
+from tests.browser.test_editor import call_api
+
+
+def make_public_profile(page, server) -> str:
+    """A public profile of the page's signed-in user, with two links shown and one hidden."""
+    slug = f"p{uuid.uuid4().hex[:12]}"
+    body = {"slug": slug, "display_name": "Ada Lovelace", "bio": "Notes on the engine."}
+    profile = call_api(page, "POST", "/api/profiles", body)
+    for link in (
+        {"title": "The health check", "url": f"{server.base_url}/api/health"},
+        {"title": "My project", "url": "https://github.com/ada/engine"},
+        {"title": "Hidden one", "url": "https://example.com", "is_active": False},
+    ):
+        call_api(page, "POST", f"/api/profiles/{profile['id']}/links", link)
+    return slug
+
+
+def test_the_public_page_renders_with_no_console_errors(page, server) -> None:
+    sign_up(page)
+    slug = make_public_profile(page, server)
+    page.context.clear_cookies()  # a visitor, not the owner
+
+    page.goto(f"/p/{slug}")
+    assert page.get_by_role("heading", level=1).inner_text() == "Ada Lovelace"
+    items = page.get_by_role("navigation").get_by_role("link")
+    assert items.count() == 2 and "Hidden one" not in page.content()
+    radius = page.locator("a.link").first.evaluate("a => getComputedStyle(a).borderRadius")
+    assert radius == "12px"  # the page's own style applied under its CSP
+
+    # A reload revalidates (If-None-Match, answered 304): the stored page, with
+    # its first nonce, must stay styled under the 304's CSP, with no violation.
+    with page.expect_response(f"**/p/{slug}") as revalidated:
+        page.reload()
+    # (Playwright reports the stored 200; the request shows it was a revalidation.)
+    etag = revalidated.value.header_value("etag")
+    assert etag and revalidated.value.request.header_value("if-none-match") == etag
+    radius = page.locator("a.link").first.evaluate("a => getComputedStyle(a).borderRadius")
+    assert radius == "12px"
+
+    # Following a link goes through the redirect to where it points.
+    page.get_by_role("link", name="The health check").click()
+    page.wait_for_url(f"{server.base_url}/api/health")
+
+
+def test_the_public_page_works_without_javascript(browser, server, page) -> None:
+    sign_up(page)
+    slug = make_public_profile(page, server)
+    context = browser.new_context(base_url=server.base_url, java_script_enabled=False)
+    try:
+        visitor = context.new_page()
+        response = visitor.goto(f"/p/{slug}")
+        assert response.status == 200
+        assert visitor.get_by_role("heading", level=1).inner_text() == "Ada Lovelace"
+        assert visitor.get_by_text("Notes on the engine.").is_visible()
+    finally:
+        context.close()
