@@ -45,14 +45,14 @@ PYODIDE_VERSION = "0.28.3"
 class CountingDatabase:
     """Wraps the database to count every statement that reaches it."""
 
-    def __init__(self, inner) -> None:  # noqa: ANN001
+    def __init__(self, inner) -> None:
         self.inner, self.calls = inner, 0
 
-    def __getattr__(self, name: str):  # noqa: ANN204
+    def __getattr__(self, name: str):
         attr = getattr(self.inner, name)
         if name in ("all", "first", "run", "batch"):
 
-            async def counted(*args, **kwargs):  # noqa: ANN202
+            async def counted(*args, **kwargs):
                 self.calls += 1
                 return await attr(*args, **kwargs)
 
@@ -74,11 +74,19 @@ def routes() -> APIRouter:
     return router
 
 
-async def drive(app, path: str, headers: list, n: int) -> float:  # noqa: ANN001
+async def drive(app, path: str, headers: list, n: int) -> float:
     scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
-        "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
-        "root_path": "", "headers": headers, "client": ("203.0.113.5", 5000),
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": headers,
+        "client": ("203.0.113.5", 5000),
         "server": ("127.0.0.1", 8787),
     }
     status = [0]
@@ -101,16 +109,20 @@ async def bench_auth(requests: int, rounds: int) -> None:
     from tests.conftest import make_client, register
 
     with tempfile.TemporaryDirectory() as tmp:
-        settings = load_settings({}, data_dir=Path(tmp), rate_limit=10**9, run_cron=False,
-                                 password_iterations=1000)
+        settings = load_settings(
+            {}, data_dir=Path(tmp), rate_limit=10**9, run_cron=False, password_iterations=1000
+        )
         runtime = LocalRuntime(settings, run_scheduler=False)
         await runtime.startup()
         app = create_app(settings, runtime)
         app.include_router(routes())
         async with make_client(app) as client:
             tokens = await register(client, "bench")
-        headers = [(b"host", b"bench"), (b"user-agent", b"bench/1.0"),
-                   (b"authorization", f"Bearer {tokens['access_token']}".encode())]
+        headers = [
+            (b"host", b"bench"),
+            (b"user-agent", b"bench/1.0"),
+            (b"authorization", f"Bearer {tokens['access_token']}".encode()),
+        ]
         counting = CountingDatabase(runtime.ports().db)
         runtime.ports().db = counting  # type: ignore[misc]
         await drive(app, "/bench/open", headers, 300)
@@ -124,8 +136,10 @@ async def bench_auth(requests: int, rounds: int) -> None:
         print(f"request, no auth        : {statistics.median(open_t) * 1e6:7.1f} us")
         print(f"request, bearer token   : {statistics.median(authed_t) * 1e6:7.1f} us")
         print(f"authentication adds     : {extra:7.3f} ms  (target < 0.2 ms)")
-        print(f"database statements     : {counting.calls} for "
-              f"{rounds * requests * 2} requests (target 0)")
+        print(
+            f"database statements     : {counting.calls} for "
+            f"{rounds * requests * 2} requests (target 0)"
+        )
         await runtime.shutdown()
 
 
@@ -175,8 +189,13 @@ json.dumps({"ms_per_100k": (time.perf_counter() - t) * 2000,
 
 
 def bench_edge_estimates(skip_pyodide: bool) -> None:
-    out = subprocess.run([node(), "--input-type=module", "-e", WEBCRYPTO_JS], check=True,
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [node(), "--input-type=module", "-e", WEBCRYPTO_JS],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     webcrypto = json.loads(out.stdout)["median_ms"]
     print(f"hash at the edge, WebCrypto estimate (Node 22): {webcrypto:7.0f} ms")
     if skip_pyodide:
@@ -185,18 +204,32 @@ def bench_edge_estimates(skip_pyodide: bool) -> None:
     if not (where / "node_modules" / "pyodide").exists():
         where.mkdir(exist_ok=True)
         npm = shutil.which("npm") or "npm"
-        subprocess.run([npm, "install", "--no-audit", "--no-fund", "--loglevel=error",
-                        "--prefix", str(where), f"pyodide@{PYODIDE_VERSION}"],
-                       check=True, timeout=300)
+        subprocess.run(
+            [
+                npm,
+                "install",
+                "--no-audit",
+                "--no-fund",
+                "--loglevel=error",
+                "--prefix",
+                str(where),
+                f"pyodide@{PYODIDE_VERSION}",
+            ],
+            check=True,
+            timeout=300,
+        )
     script = where / "bench.mjs"
     script.write_text(PYODIDE_JS)
-    out = subprocess.run([node(), str(script)], check=True, capture_output=True, text=True,
-                         timeout=300, cwd=where)
+    out = subprocess.run(
+        [node(), str(script)], check=True, capture_output=True, text=True, timeout=300, cwd=where
+    )
     result = json.loads(out.stdout.strip().splitlines()[-1])
     per = result["ms_per_100k"]
-    print(f"hash under Pyodide {PYODIDE_VERSION}, pure Python: {per * 6:7.0f} ms "
-          f"({per:.0f} ms per 100k; hashlib.pbkdf2_hmac present: "
-          f"{result['has_pbkdf2_hmac']})")
+    print(
+        f"hash under Pyodide {PYODIDE_VERSION}, pure Python: {per * 6:7.0f} ms "
+        f"({per:.0f} ms per 100k; hashlib.pbkdf2_hmac present: "
+        f"{result['has_pbkdf2_hmac']})"
+    )
 
 
 async def bench_local_hash() -> None:
@@ -206,8 +239,10 @@ async def bench_local_hash() -> None:
         t0 = time.perf_counter()
         await hasher.hash("correct horse battery")
         times.append(time.perf_counter() - t0)
-    print(f"hash here, hashlib (600,000 iterations): {statistics.median(times) * 1e3:7.0f} ms"
-          "  (OWASP ceiling 1000 ms)")
+    print(
+        f"hash here, hashlib (600,000 iterations): {statistics.median(times) * 1e3:7.0f} ms"
+        "  (OWASP ceiling 1000 ms)"
+    )
 
 
 if __name__ == "__main__":

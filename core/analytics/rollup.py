@@ -28,19 +28,26 @@ def day_floor(at: float) -> int:
     return int(at // DAY) * DAY
 
 
-def fold_statements(start: int, end: int) -> list[Statement]:
-    """Statements that fold the hours of [start, end) and every day they touch."""
+def fold_statements(start: int, end: int, closed: int | None = None) -> list[Statement]:
+    """Statements that fold the hours of [start, end) and every day they touch.
+
+    A day is folded from its raw rows up to ``closed`` (the fold's watermark, at
+    least ``end``), never past it: the open hours stay out of the daily rows, so
+    a summary can add the open hours' raw uniques without counting them twice.
+    """
+    closed = end if closed is None else max(end, closed)
     first_day, last_day = day_floor(start), day_floor(end - 1) + DAY
     return [
         *repo.fold_statements("hour", start, end),
-        *repo.fold_statements("day", first_day, last_day),
+        *repo.fold_statements("day", first_day, min(last_day, closed)),
     ]
 
 
 async def fold(db: Database, start: int, end: int) -> None:
     """Fold the hours [start, end) (hour-aligned epoch seconds) and their days."""
     if start < end:
-        await db.batch(fold_statements(start, end))
+        watermark = await repo.folded_to(db)
+        await db.batch(fold_statements(start, end, watermark))
 
 
 async def rollup_recent(db: Database, now: float) -> dict[str, int]:

@@ -162,8 +162,9 @@ class Analytics:
         self, days: dict[int, Bucket], profile_id: str, day: int, hi: int, closed: int
     ) -> None:
         """The day the fold has reached: events from its folded hours plus the raw open
-        part; uniques from its daily rollup (refolded every hour) plus the open part's.
-        A visitor seen both before and in the open hours counts twice until the next fold."""
+        part; uniques from its daily rollup (folded up to the watermark, never past it)
+        plus the open part's. A visitor seen on both sides of the watermark counts
+        twice until the day closes."""
         bucket = days.setdefault(day, Bucket())
         for row in await repo.rollup_series(self.db, profile_id, "hour", day, closed):
             bucket.events[row["type"]] += row["events"]

@@ -12,9 +12,7 @@ log = logging.getLogger("creator_edge.github")
 
 async def sync_github_links(ctx: JobContext) -> None:
     """Sync the GitHub links that are due, within this run's request budget."""
-    report = await sync_due_jobs(
-        ctx.ports, ctx.settings, budget=ctx.settings.github_sync_requests
-    )
+    report = await sync_due_jobs(ctx.ports, ctx.settings, budget=ctx.settings.github_sync_requests)
     log.info(
         "github sync: %d claimed, %d requests, %d updated, %d unchanged, %d gone,"
         " %d failed, %d limited, %d released",

@@ -62,8 +62,9 @@ MISSING = '{"missing": true}'
 # Browsers keep the page but ask each time (a 304 when unchanged): every
 # visit is counted and an edit shows at once.
 CACHE_CONTROL = "no-cache"
+# An inline block of the page's own (its attributes after the nonce are ours too).
 _INLINE = re.compile(
-    r"<(style|script) nonce=\"" + re.escape(NONCE_SLOT) + r"\">(.*?)</\1>", re.DOTALL
+    r"<(style|script) nonce=\"" + re.escape(NONCE_SLOT) + r"\"[^>]*>(.*?)</\1>", re.DOTALL
 )
 
 
@@ -267,6 +268,7 @@ def _link(row: Row, github: dict[str, Any] | None) -> dict[str, Any]:
         gh.get("language") or "",
     ]
     return {
+        "id": row["id"],
         "href": f"/l/{row['id']}",
         "title": row["title"],
         "host": host.removeprefix("www."),

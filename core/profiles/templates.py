@@ -3,10 +3,12 @@ shared template set (``core.web.templates.TEMPLATES``) on import."""
 
 from __future__ import annotations
 
+from core.analytics.beacon import BEACON_SNIPPET
 from core.web.templates import TEMPLATES
 
 # Standalone (not base.html): the smallest page that reads well, with no
-# script, no third-party request and nothing but its own inline style.
+# third-party request, its own inline style, and one small inline script (the
+# analytics beacon: load time, heatmap clicks); the page works without it.
 PUBLIC = """<!doctype html>
 <html lang="en">
 <head>
@@ -50,7 +52,8 @@ a.link:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
 <nav aria-label="Links of {{ profile.display_name }}">
 <ul>
 {% for link in links %}
-<li><a class="link" href="{{ link.href }}"><span class="title">{{ link.title }}</span>
+<li><a class="link" href="{{ link.href }}" data-link-id="{{ link.id }}">
+<span class="title">{{ link.title }}</span>
 {% if link.stats %}<span class="meta">{{ link.stats }}</span>{% endif %}
 {% if link.description %}<span class="meta">{{ link.description }}</span>{% endif %}
 <span class="meta">{{ link.host }}</span></a></li>
@@ -60,6 +63,7 @@ a.link:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
 </ul>
 </nav>
 </main>
+{% with profile_id = profile.id %}{% include "analytics_beacon.html" %}{% endwith %}
 </body>
 </html>
 """
@@ -218,5 +222,6 @@ TEMPLATES.update(
         "profile_missing.html": MISSING,
         "editor.html": EDITOR,
         "editor_profile.html": EDITOR_PROFILE,
+        "analytics_beacon.html": BEACON_SNIPPET,
     }
 )

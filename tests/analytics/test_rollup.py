@@ -91,6 +91,10 @@ async def scenario(path: Path, events: list[dict], folds: list[tuple[int, int]])
     try:
         await migrate(db)
         await repo.insert_events(db, [row(e) for e in events])
+        # Time has moved past the span: every hour of it is closed.
+        await db.run(
+            repo.set_folded_to_statement(START + SPAN_HOURS * 3600).sql, START + SPAN_HOURS * 3600
+        )
         # Any folds, in any order, repeated: then every hour at least once.
         everything = [(0, SPAN_HOURS)]
         for a, b in [*folds, *everything, *folds]:
