@@ -14,9 +14,11 @@
 4. enrich: the cost of enriching one event at a realistic mix of user agents
    (a few hundred distinct strings, power-law), cold parser cache and warm.
 
-Databases live in a temporary folder under /tmp, deleted at the end.
+Databases live in a temporary folder under /tmp, deleted at the end; with
+``--db PATH`` the summary's database is kept at PATH and reused by later runs
+(delete it, and PATH.json, when done).
 Run: .venv/bin/python scripts/bench_analytics.py [summary|ingest|export|enrich ...]
-     [--events 10000000]
+     [--events 10000000] [--db /tmp/summary.sqlite3 [--refold]] [--naive-runs 0]
 """
 
 from __future__ import annotations
@@ -220,13 +222,42 @@ def naive(conn: sqlite3.Connection, start: int, end: int) -> dict:
     return out
 
 
-async def bench_summary(tmp: Path, n: int, runs: int, naive_runs: int) -> None:
-    from core.adapters.sqlite import SQLiteDatabase
+def sync_schema(path: Path, fresh: Path) -> list[str]:
+    """Bring a kept database's indexes and tables up to the migrations' schema (``fresh``,
+    a database just migrated): a reused benchmark database follows edits of a migration.
+    Returns what it changed; a table whose definition changed needs a rebuild."""
+    want = dict(
+        sqlite3.connect(fresh)
+        .execute("SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL")
+        .fetchall()
+    )
+    conn = sqlite3.connect(path, isolation_level=None)
+    kinds = dict(conn.execute("SELECT name, type FROM sqlite_master").fetchall())
+    have = dict(
+        conn.execute("SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL").fetchall()
+    )
+    changed = []
+    for name, sql in have.items():
+        if kinds[name] == "index" and want.get(name) != sql:
+            conn.execute(f'DROP INDEX "{name}"')
+            changed.append(f"dropped {name}")
+    for name, sql in want.items():
+        if have.get(name) == sql:
+            continue
+        if name in have and kinds[name] == "table":
+            raise SystemExit(f"table {name} changed: rebuild the database (delete {path})")
+        began = time.perf_counter()
+        conn.execute(sql)
+        changed.append(f"created {name} ({time.perf_counter() - began:.1f} s)")
+    conn.close()
+    return changed
 
-    path = tmp / "summary.sqlite3"
+
+async def build_summary_db(path: Path, n: int, days: int) -> float:
+    """The summary's database: n events over ``days`` days up to now, folded, plus late
+    events in the open hour. Returns the time it was built for (its "now")."""
     await make_schema(path)
     now = time.time()
-    days = 90
     start = int(now) - days * DAY
     print(f"[summary] writing {n:,} events over {days} days ...", flush=True)
     seconds = load(path, n, start, days)
@@ -244,6 +275,54 @@ async def bench_summary(tmp: Path, n: int, runs: int, naive_runs: int) -> None:
         f"INSERT INTO analytics_events ({', '.join(repo.COLUMNS)}) VALUES ({marks})",
         [r for r in open_rows if r[0] >= rollup.hour_floor(now) * 1000],
     )
+    conn.close()
+    return now
+
+
+def kept(keep: Path) -> dict | None:
+    """What a kept database was built with, or None (then its leftovers are removed)."""
+    meta = keep.with_name(keep.name + ".json")
+    if keep.exists() and meta.exists():
+        return json.loads(meta.read_text())
+    for stale in (keep, meta, *(keep.with_name(keep.name + x) for x in ("-wal", "-shm"))):
+        stale.unlink(missing_ok=True)
+    return None
+
+
+async def summary_db(tmp: Path, n: int, keep: Path | None, refold: bool) -> tuple[Path, float]:
+    """The summary's database and its "now": built in ``tmp``, or kept at ``keep``
+    (built there the first time, reused later with its recorded time)."""
+    days = 90
+    if keep is None:
+        path = tmp / "summary.sqlite3"
+        return path, await build_summary_db(path, n, days)
+    facts = kept(keep)
+    if facts is not None:
+        if facts["events"] != n:
+            raise SystemExit(f"{keep} holds {facts['events']:,} events, not {n:,}")
+        fresh = tmp / "fresh.sqlite3"
+        await make_schema(fresh)
+        print(f"[summary] reusing {keep} (built for {facts['now']:.0f})", flush=True)
+        for change in sync_schema(keep, fresh):
+            print(f"  schema: {change}", flush=True)
+        now = float(facts["now"])
+        if refold:
+            seconds = await fold_all(keep, int(now) - days * DAY, now)
+            print(f"  refolded {days} days in {seconds:.1f} s", flush=True)
+        return keep, now
+    now = await build_summary_db(keep, n, days)
+    keep.with_name(keep.name + ".json").write_text(json.dumps({"now": now, "events": n}))
+    return keep, now
+
+
+async def bench_summary(
+    tmp: Path, n: int, runs: int, naive_runs: int, keep: Path | None = None, refold: bool = False
+) -> None:
+    from core.adapters.sqlite import SQLiteDatabase
+
+    path, now = await summary_db(tmp, n, keep, refold)
+    days = 90
+    conn = sqlite3.connect(path, isolation_level=None)
     frm, to = rollup.day_floor(now) - days * DAY, rollup.hour_floor(now) + 3600
     total = conn.execute(
         "SELECT count(*) FROM analytics_events WHERE profile_id = ? AND ts >= ? AND ts < ?",
@@ -271,14 +350,17 @@ async def bench_summary(tmp: Path, n: int, runs: int, naive_runs: int) -> None:
         answer = naive(conn, frm, to)
         slow.append((time.perf_counter() - began) * 1000)
     conn.close()
-    views = summary.totals["profile_view"].events
-    naive_views = sum(r[2] for r in answer["series"] if r[1] == "profile_view")
-    assert views == naive_views, (views, naive_views)
-    p50, p95, n50 = pct(fast, 0.5), pct(fast, 0.95), statistics.median(slow)
+    p50, p95 = pct(fast, 0.5), pct(fast, 0.95)
     print(f"  summary (90 days, daily): p50 {p50:.1f} ms, p95 {p95:.1f} ms over {runs} runs")
     print(
         f"  summary (7 days, hourly): p50 {pct(hourly, 0.5):.1f} ms, p95 {pct(hourly, 0.95):.1f} ms"
     )
+    if not slow:
+        return
+    views = summary.totals["profile_view"].events
+    naive_views = sum(r[2] for r in answer["series"] if r[1] == "profile_view")
+    assert views == naive_views, (views, naive_views)
+    n50 = statistics.median(slow)
     print(f"  naive GROUP BY over raw rows: median {n50:.0f} ms over {naive_runs} runs")
     print(f"  ratio naive / summary p50: {n50 / p50:.0f}x, naive / p95: {n50 / p95:.0f}x")
 
@@ -486,6 +568,13 @@ async def main() -> None:
     parser.add_argument("--naive-runs", type=int, default=3)
     parser.add_argument("--ingest", type=int, default=100_000)
     parser.add_argument("--export", type=int, default=1_000_000)
+    parser.add_argument(
+        "--db",
+        type=Path,
+        help="keep the summary's database here: built the first time, reused after"
+        " (with the time it was built for; its indexes follow the migrations)",
+    )
+    parser.add_argument("--refold", action="store_true", help="refold a reused --db database")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-analytics-", dir="/tmp"))
     try:
@@ -496,7 +585,7 @@ async def main() -> None:
         if "export" in args.what:
             await bench_export(tmp, args.export)
         if "summary" in args.what:
-            await bench_summary(tmp, args.events, args.runs, args.naive_runs)
+            await bench_summary(tmp, args.events, args.runs, args.naive_runs, args.db, args.refold)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
