@@ -12,7 +12,7 @@ from core.data.owned import owned_table
 from core.ports import Database, Param, Row, Statement, stmt
 
 owned_table("analytics_events", "analytics event", erase_order=10)
-owned_table("analytics_rollups", "analytics rollup", erase_order=10)
+owned_table("analytics_rollups", "analytics rollup", erase_order=10, export=False)
 
 # The columns an event row carries, in the order of the JSON arrays inserted.
 COLUMNS = (

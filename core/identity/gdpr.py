@@ -7,13 +7,14 @@ blob store (a KV cache, say) add an erase hook."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import asdict
 from typing import Any
 
 from core.audit import AuditLog
 from core.clock import iso
-from core.data.owned import Owned
+from core.data.owned import OWNED_TABLES, Owned
 from core.identity.actor import Actor
 from core.identity.repo import SessionRepo, UserRepo
 from core.identity.service import public_user
@@ -30,7 +31,9 @@ def user_blob_prefix(user_id: str) -> str:
     return f"u/{user_id}/"
 
 
-async def export(ports: Ports, actor: Actor) -> dict[str, Any]:
+async def export(ports: Ports, actor: Actor) -> AsyncIterator[bytes]:
+    """Everything stored about the user, as one JSON document produced piece by piece:
+    an owner of millions of analytics events does not need them all in memory."""
     user = await UserRepo(ports.db).by_id(actor.user_id)
     assert user is not None
     audit = await AuditLog(ports.db, ports.clock).list(user_id=actor.user_id, limit=10_000)
@@ -50,14 +53,29 @@ async def export(ports: Ports, actor: Actor) -> dict[str, Any]:
         cursor = page.cursor
         if cursor is None:
             break
-    return {
+    head = {
         "exported_at": iso(ports.clock.now()),
         "user": public_user(user),
         "sessions": await SessionRepo(ports.db).for_user(actor.user_id),
         "audit": [asdict(entry) for entry in audit],
-        "data": await Owned(ports.db, actor).export(),
         "files": files,
     }
+    yield _json(head)[:-1].encode() + b', "data": {'
+    owned = Owned(ports.db, actor)
+    tables = sorted(t.name for t in OWNED_TABLES.values() if t.export)
+    for n, table in enumerate(tables):
+        yield (", " if n else "").encode() + _json(table).encode() + b": ["
+        first = True
+        async for rows in owned.export_rows(table):
+            chunk = ", ".join(_json(row) for row in rows)
+            yield (chunk if first else ", " + chunk).encode()
+            first = False
+        yield b"]"
+    yield b"}}"
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, separators=(", ", ": "), default=str)
 
 
 async def erase(ports: Ports, actor: Actor, audit_fields: dict[str, Any]) -> None:
@@ -71,6 +89,7 @@ async def erase(ports: Ports, actor: Actor, audit_fields: dict[str, Any]) -> Non
         UserRepo(ports.db).delete_statement(actor.user_id),
         audit.statement("account.erased", **{**audit_fields, "ip_hash": None, "user_agent": None}),
     ]
+    await Owned(ports.db, actor).erase_in_chunks()
     await ports.db.batch(statements)
     from core.identity.sessions import Sessions
 

@@ -6,7 +6,7 @@ from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 
 from core.audit import AuditLog
 from core.clock import iso
@@ -122,12 +122,13 @@ async def erase_me(
 @router.get("/api/me/export")
 async def export_me(
     request: Request, actor: Actor = Depends(current_actor), service: Identity = Depends(identity)
-) -> JSONResponse:
+) -> StreamingResponse:
+    """Everything stored about me, as JSON, streamed (derived rollups are left out)."""
     ctx = request_context(request.scope)
-    data = await gdpr.export(ctx.ports, actor)
     await service.record("account.exported", user_id=actor.user_id)
-    return JSONResponse(
-        data,
+    return StreamingResponse(
+        gdpr.export(ctx.ports, actor),
+        media_type="application/json",
         headers={
             "cache-control": "no-store",
             "content-disposition": 'attachment; filename="creator-edge-export.json"',

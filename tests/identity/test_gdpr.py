@@ -48,7 +48,8 @@ async def test_export_holds_the_account_and_erasure_removes_it(app, runtime) -> 
         assert data["user"]["email"] == "alice@example.com"
         assert "password_hash" not in export.text and "refresh_hash" not in export.text
         assert [f["key"] for f in data["files"]] == [mine]
-        assert set(data["data"]) == set(OWNED_TABLES)
+        assert set(data["data"]) == {name for name, t in OWNED_TABLES.items() if t.export}
+        assert export.headers["content-type"] == "application/json"
         assert any(e["action"] == "account.registered" for e in data["audit"])
 
         refused = await client.request(
@@ -77,3 +78,30 @@ async def test_export_holds_the_account_and_erasure_removes_it(app, runtime) -> 
     assert await blobs.head(mine) is None
     assert await blobs.head(theirs) is not None
     assert (await db.first("SELECT count(*) AS n FROM users"))["n"] == 1
+
+
+async def test_export_pages_and_erasure_chunks_cover_every_row(alice, runtime, monkeypatch) -> None:
+    from core.data import owned
+
+    monkeypatch.setattr(owned, "EXPORT_PAGE", 2)
+    monkeypatch.setattr(owned, "ERASE_CHUNK", 2)
+    profile = (
+        await alice.post("/api/profiles", json={"slug": "alice-page", "display_name": "Alice"})
+    ).json()
+    for i in range(5):
+        created = await alice.post(
+            f"/api/profiles/{profile['id']}/links",
+            json={"title": f"Link {i}", "url": f"https://example.com/{i}"},
+        )
+        assert created.status_code == 201, created.text
+    data = (await alice.get("/api/me/export")).json()  # one JSON document, built in pages
+    assert sorted(link["title"] for link in data["data"]["links"]) == [
+        f"Link {i}" for i in range(5)
+    ]
+    assert [p["slug"] for p in data["data"]["profiles"]] == ["alice-page"]
+    erased = await alice.request("DELETE", "/api/me", json={"password": "correct horse battery"})
+    assert erased.status_code == 204
+    db = runtime.database
+    owner = alice.tokens["user"]["id"]
+    assert await db.all("SELECT id FROM links WHERE owner_id = ?", owner) == []
+    assert await db.all("SELECT id FROM profiles WHERE owner_id = ?", owner) == []
