@@ -39,8 +39,10 @@ __all__ = [
 # The Workers Rate Limiting bindings in wrangler.toml and the (limit, period)
 # each is configured with there: the binding cannot report its own.
 RATE_LIMIT_BINDINGS: dict[str, tuple[int, int]] = {
-    "RL_DEFAULT": (100, 60),
-    "RL_AUTH": (5, 60),
+    "RL_DEFAULT": (100, 60),  # every route, per client
+    "RL_AUTH": (5, 60),  # sign-in (per client and per account), sign-up
+    "RL_30": (30, 60),  # token refresh, uploads
+    "RL_COLLECT": (120, 60),  # the analytics beacon
 }
 
 # request.cf fields passed on to the app, all as strings.

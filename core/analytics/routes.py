@@ -26,10 +26,11 @@ from core.errors import BadRequest, Invalid, PayloadTooLarge
 from core.identity.auth import owned
 from core.ports import Ports
 from core.security.limits import per_client
+from core.security.ratelimit import Policy
 
 router = APIRouter(tags=["analytics"])
 
-COLLECT_PER_CLIENT = per_client("collect", 120, 60)
+COLLECT_PER_CLIENT = per_client(Policy("collect", 120, 60))
 MAX_HOURLY_RANGE = timedelta(days=31)
 MAX_RANGE = timedelta(days=731)
 DEFAULT_RANGE = timedelta(days=30)

@@ -14,6 +14,7 @@ from core.http.context import request_context
 from core.http.pipeline import BodyRule
 from core.identity.auth import owned
 from core.security.limits import per_client
+from core.security.ratelimit import Policy
 from core.settings import Settings
 
 router = APIRouter(tags=["assets"])
@@ -21,7 +22,7 @@ router = APIRouter(tags=["assets"])
 UPLOAD_PATH = "/api/assets"
 # Room for the multipart framing and the small fields around the file.
 MULTIPART_OVERHEAD = 64 * 1024
-UPLOADS_PER_CLIENT = per_client("asset_upload", 30, 60)
+UPLOADS_PER_CLIENT = per_client(Policy("asset_upload", 30, 60))
 
 Limit = Query(50, ge=1, le=200)
 Cursor = Query(None, max_length=200)

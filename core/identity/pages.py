@@ -13,18 +13,18 @@ from core.errors import AppError
 from core.http.context import request_context
 from core.identity.actor import Actor
 from core.identity.auth import SESSION_COOKIE, identity, optional_actor
+from core.identity.routes import LOGIN, LOGIN_PER_ACCOUNT, REGISTER
 from core.identity.service import Identity, SignedIn, public_user
 from core.identity.sessions import PAGE_SESSION_TTL
 from core.identity.tokens import hash_secret
-from core.security.ratelimit import Policy, enforce
+from core.security.ratelimit import enforce
 from core.web import templates
 from core.web.render import check_origin, render, safe_next
 
 router = APIRouter(include_in_schema=False)
 
-LOGIN_PER_CLIENT = Policy("login", 5, 60)
-LOGIN_PER_ACCOUNT = Policy("login_account", 5, 60)
-REGISTER_PER_CLIENT = Policy("register", 5, 60)
+# The same policies as the JSON API: a form and an API call share each budget.
+LOGIN_PER_CLIENT, REGISTER_PER_CLIENT = LOGIN, REGISTER
 
 
 def _signed_in_redirect(signed: SignedIn, target: str) -> RedirectResponse:

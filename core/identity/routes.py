@@ -34,10 +34,13 @@ from core.security.ratelimit import Policy
 router = APIRouter(tags=["identity"])
 
 # Sign-in attempts: per client address and per account, tighter than the default.
-LOGIN_PER_CLIENT = per_client("login", 5, 60)
+LOGIN = Policy("login", 5, 60)
 LOGIN_PER_ACCOUNT = Policy("login_account", 5, 60)
-REGISTER_PER_CLIENT = per_client("register", 5, 60)
-REFRESH_PER_CLIENT = per_client("refresh", 30, 60)
+REGISTER = Policy("register", 5, 60)
+REFRESH = Policy("refresh", 30, 60)
+LOGIN_PER_CLIENT = per_client(LOGIN)
+REGISTER_PER_CLIENT = per_client(REGISTER)
+REFRESH_PER_CLIENT = per_client(REFRESH)
 
 
 def tokens_body(signed: SignedIn) -> dict[str, Any]:

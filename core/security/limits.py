@@ -10,9 +10,8 @@ from core.http.context import request_context
 from core.security.ratelimit import Policy, enforce
 
 
-def per_client(name: str, limit: int, window: int = 60) -> Callable[[Request], Awaitable[None]]:
+def per_client(policy: Policy) -> Callable[[Request], Awaitable[None]]:
     """A dependency limiting each client (by its address hash) on this route."""
-    policy = Policy(name, limit, window)
 
     async def dependency(request: Request) -> None:
         ctx = request_context(request.scope)
