@@ -92,22 +92,7 @@ class SessionOut(BaseModel):
     current: bool
 
 
-class AuditOut(BaseModel):
-    id: str
-    action: str
-    status: str
-    user_id: str | None
-    resource: str | None
-    details: Any
-    request_id: str | None
-    created_at: str
-
-
 class AdminUserPatch(BaseModel):
     model_config = _STRICT
     role: Literal["creator", "influencer", "admin"] | None = None
     disabled: bool | None = None
-
-
-class AdminUserOut(UserOut):
-    disabled: bool
