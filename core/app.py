@@ -20,7 +20,7 @@ from core.errors import NotFound
 from core.github.routes import router as github_router
 from core.http import errors
 from core.http.pipeline import BodyRule, Pipeline
-from core.http.routing import flatten
+from core.http.routing import flatten, index_routes
 from core.identity.admin_routes import router as admin_router
 from core.identity.pages import router as identity_pages
 from core.identity.routes import router as identity_router
@@ -93,6 +93,7 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
     app.state.runtime = runtime
     errors.install(app)
     flatten(app, [*ROUTERS, *((_dev_router(),) if settings.dev else ())])
+    index_routes(app)
     app.add_middleware(
         Pipeline,  # type: ignore[arg-type]
         runtime=runtime,
