@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from core.analytics.jobs import purge_analytics, rollup_hours, rotate_salts
 from core.github.jobs import GITHUB_SYNC_JOB
+from core.assets.jobs import SWEEP_UPLOADS_JOB
 from core.jobs.dispatcher import Job
 from core.jobs.maintenance import purge_expired_sessions, purge_old_records
 from core.monitoring.health import record_health
@@ -26,5 +27,6 @@ SCHEDULE: dict[str, Sequence[Job]] = {
         Job("purge_expired_sessions", purge_expired_sessions),
         Job("analytics_salts", rotate_salts, lease_seconds=60),
         Job("analytics_retention", purge_analytics),
+        SWEEP_UPLOADS_JOB,
     ),
 }
