@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from core.analytics.jobs import purge_analytics, rollup_hours, rotate_salts
-from core.github.jobs import GITHUB_SYNC_JOB
 from core.assets.jobs import SWEEP_UPLOADS_JOB
+from core.github.jobs import GITHUB_SYNC_JOB
 from core.jobs.dispatcher import Job
 from core.jobs.maintenance import purge_expired_sessions, purge_old_records
 from core.monitoring.health import record_health
