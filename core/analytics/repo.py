@@ -9,7 +9,7 @@ from typing import Any
 
 from core.analytics.models import DIMENSION_COLUMNS, EVENT_TYPES
 from core.data.owned import owned_table
-from core.ports import Database, Param, Row, Statement, stmt
+from core.ports import MAX_BOUND_PARAMETERS, Database, Param, Row, Statement, stmt
 
 owned_table("analytics_events", "analytics event", erase_order=10)
 owned_table("analytics_rollups", "analytics rollup", erase_order=10, export=False)
@@ -187,95 +187,214 @@ def set_folded_to_statement(hour: int) -> Statement:
 
 _ALL_TYPES = ", ".join(f"'{t}'" for t in ("*", *EVENT_TYPES))
 _TOP_DIMS = ", ".join(f"'{dim}'" for dim in DIMENSION_COLUMNS if dim != "link")
+# The open range's rows are held (materialized) once for all its reads when it is
+# this short: the fold runs hourly, so it is normally under two hours. Longer (the
+# fold behind), each read scans the range itself instead of a copy being held.
+HOLD_OPEN_SECONDS = 6 * HOUR
 
 
-async def rollup_series(
-    db: Database, profile_id: str, grain: str, start: int, end: int
-) -> list[Row]:
-    """Per bucket and type: events and uniques of the 'total' rows in [start, end)."""
-    if start >= end:
-        return []
-    # type IN (...) lets SQLite seek each type's bucket range in the unique index.
-    return await db.all(
-        "SELECT bucket, type, events, uniques FROM analytics_rollups"  # noqa: S608 (constants)
-        f" WHERE profile_id = ? AND grain = ? AND dim = 'total' AND type IN ({_ALL_TYPES})"
-        " AND bucket >= ? AND bucket < ?",
-        profile_id,
-        grain,
-        start,
-        end,
+def _member(part: int, bucket: str, type_: str, dim: str, value: str, counts: str) -> str:
+    """A SELECT of a summary's compound: every read's rows have the same columns,
+    and ``part`` says which read they answer."""
+    return (
+        f"SELECT {part} AS part, {bucket} AS bucket, {type_} AS type, {dim} AS dim,"
+        f" {value} AS value, {counts}"
     )
 
 
-async def rollup_dimensions(
-    db: Database, profile_id: str, grain: str, start: int, end: int, top_type: str
-) -> list[Row]:
-    """Summed events and uniques over [start, end) per value of each dimension of
-    ``top_type`` events, and per link of link clicks."""
-    if start >= end:
-        return []
-    return await db.all(
-        "SELECT type, dim, value, sum(events) AS events, sum(uniques) AS uniques"  # noqa: S608
-        f" FROM analytics_rollups WHERE profile_id = ? AND grain = ? AND dim IN ({_TOP_DIMS})"
-        " AND type = ? AND bucket >= ? AND bucket < ? GROUP BY dim, value"
-        " UNION ALL "
-        "SELECT type, dim, value, sum(events), sum(uniques) FROM analytics_rollups"
-        " WHERE profile_id = ? AND grain = ? AND dim = 'link' AND type = 'link_click'"
-        " AND bucket >= ? AND bucket < ? GROUP BY value",
-        profile_id,
-        grain,
-        top_type,
-        start,
-        end,
-        profile_id,
-        grain,
-        start,
-        end,
-    )
+_SUMS = "sum(events) AS events, sum(uniques) AS uniques"
+_COUNTS = "count(*) AS events, count(DISTINCT visitor) AS uniques"
 
 
-async def raw_series(db: Database, profile_id: str, grain: str, start: int, end: int) -> list[Row]:
-    """What ``rollup_series`` gives, straight from raw rows (the open hour)."""
-    if start >= end:
-        return []
-    width = GRAINS[grain]
-    return await db.all(
-        f"SELECT (ts / {width * 1000}) * {width} AS bucket, type, count(*) AS events,"  # noqa: S608
-        " count(DISTINCT visitor) AS uniques FROM analytics_events"
-        " WHERE profile_id = ? AND ts >= ? AND ts < ? GROUP BY bucket, type"
-        " UNION ALL "
-        f"SELECT (ts / {width * 1000}) * {width} AS bucket, '*', count(*),"
-        " count(DISTINCT visitor) FROM analytics_events"
-        " WHERE profile_id = ? AND ts >= ? AND ts < ? GROUP BY bucket",
-        profile_id,
-        start * 1000,
-        end * 1000,
-        profile_id,
-        start * 1000,
-        end * 1000,
-    )
+class SummaryReads:
+    """The reads of one summary, gathered, then run as one compound SELECT (a few
+    when D1's 100 bound parameters do not hold them all): one round trip, not one
+    per read. Each read gets a part number; its rows carry it in ``part``.
 
+    The open range (from the fold's watermark on, read from raw rows) is read once
+    for everything it answers: its series by day and by hour and its dimensions.
+    """
 
-async def raw_dimensions(
-    db: Database, profile_id: str, start: int, end: int, top_type: str
-) -> list[Row]:
-    """What ``rollup_dimensions`` gives for a range, from raw rows (the open hour)."""
-    if start >= end:
-        return []
-    return await db.all(
-        f"SELECT e.type, d.dim, {_DIM_CASE} AS value, count(*) AS events,"  # noqa: S608
-        " count(DISTINCT e.visitor) AS uniques"
-        f" FROM analytics_events AS e CROSS JOIN {_DIMS_TABLE} AS d"
-        " WHERE e.profile_id = ? AND e.ts >= ? AND e.ts < ? AND e.type IN (?, 'link_click')"
-        " AND ((d.dim = 'link' AND e.type = 'link_click' AND e.link_id IS NOT NULL)"
-        " OR (d.dim NOT IN ('link', 'total') AND e.type = ?))"
-        " GROUP BY e.type, d.dim, value",
-        profile_id,
-        start * 1000,
-        end * 1000,
-        top_type,
-        top_type,
-    )
+    def __init__(self, profile_id: str, top_type: str) -> None:
+        self.profile_id = profile_id
+        self.top_type = top_type
+        self._parts = 0
+        self._members: list[tuple[str, list[Param]]] = []
+        self._open: tuple[int, int] | None = None
+        self._open_with: tuple[str, list[Param]] | None = None
+        self._open_members: list[str] = []
+        self._open_days: int | None = None
+        self._open_hours: int | None = None
+        self._open_dims: int | None = None
+        # Parts that are one day of the open range's day series: their day.
+        self._days_of_open: dict[int, int] = {}
+
+    def _part(self) -> int:
+        self._parts += 1
+        return self._parts - 1
+
+    def rollup_series(self, grain: str, start: int, end: int) -> int:
+        """Per bucket and type: events and uniques of the 'total' rows in [start, end)."""
+        part = self._part()
+        if start < end:
+            # type IN (...) lets SQLite seek each type's bucket range in the index.
+            self._members.append(
+                (
+                    _member(part, "bucket", "type", "NULL", "NULL", "events, uniques")
+                    + " FROM analytics_rollups WHERE profile_id = ? AND grain = ?"
+                    f" AND dim = 'total' AND type IN ({_ALL_TYPES}) AND bucket >= ? AND bucket < ?",
+                    [self.profile_id, grain, start, end],
+                )
+            )
+        return part
+
+    def rollup_dimensions(self, grain: str, start: int, end: int) -> int:
+        """Summed events and uniques over [start, end) per value of each dimension of
+        ``top_type`` events, and per link of link clicks."""
+        part = self._part()
+        if start < end:
+            self._members += [
+                (
+                    _member(part, "NULL", "type", "dim", "value", _SUMS)
+                    + f" FROM analytics_rollups WHERE profile_id = ? AND grain = ?"
+                    f" AND dim IN ({_TOP_DIMS}) AND type = ? AND bucket >= ? AND bucket < ?"
+                    " GROUP BY dim, value",
+                    [self.profile_id, grain, self.top_type, start, end],
+                ),
+                (
+                    _member(part, "NULL", "type", "dim", "value", _SUMS)
+                    + " FROM analytics_rollups WHERE profile_id = ? AND grain = ?"
+                    " AND dim = 'link' AND type = 'link_click' AND bucket >= ? AND bucket < ?"
+                    " GROUP BY value",
+                    [self.profile_id, grain, start, end],
+                ),
+            ]
+        return part
+
+    def raw_series(self, grain: str, start: int, end: int) -> int:
+        """What ``rollup_series`` gives, straight from the raw rows of [start, end)."""
+        if self._open_days is not None and grain == "day" and self._in_open_day(start, end):
+            # The open range's day series holds it: this part is that series' one day.
+            part = self._part()
+            self._days_of_open[part] = start // DAY * DAY
+            return part
+        part = self._part()
+        if start < end:
+            width = GRAINS[grain]
+            bucket = f"(ts / {width * 1000}) * {width}"
+            rows = " FROM analytics_events WHERE profile_id = ? AND ts >= ? AND ts < ?"
+            params: list[Param] = [self.profile_id, start * 1000, end * 1000]
+            self._members += [
+                (
+                    _member(part, bucket, "type", "NULL", "NULL", _COUNTS)
+                    + rows
+                    + " GROUP BY 2, 3",
+                    params,
+                ),
+                (
+                    _member(part, bucket, "'*'", "NULL", "NULL", _COUNTS) + rows + " GROUP BY 2",
+                    params,
+                ),
+            ]
+        return part
+
+    def open_range(self, start: int, end: int, *, hours: bool, hold: bool) -> None:
+        """Read the raw rows of [start, end) once, for their series by day (and by hour
+        when ``hours``) and their dimensions: ``open_*`` give the parts. ``hold``
+        materializes the rows for the reads (a short range)."""
+        self._open = (start, end)
+        self._open_dims = self._part()
+        if start >= end:
+            self._open_days = self._part()
+            self._open_hours = self._part()
+            return
+        columns = ", ".join(dict.fromkeys(DIMENSION_COLUMNS.values()))
+        self._open_with = (
+            f"WITH o AS {'' if hold else 'NOT '}MATERIALIZED"  # noqa: S608 (constants)
+            " (SELECT (ts / 86400000) * 86400 AS day, (ts / 3600000) * 3600 AS hour, type,"
+            f" type = ? AS top, visitor, {columns} FROM analytics_events"
+            " WHERE profile_id = ? AND ts >= ? AND ts < ?)",
+            [self.top_type, self.profile_id, start * 1000, end * 1000],
+        )
+        dims = self._open_dims
+        members = [
+            _member(dims, "NULL", "type", "'link'", "link_id", _COUNTS)
+            + " FROM o WHERE type = 'link_click' AND link_id IS NOT NULL GROUP BY 5",
+            *(
+                _member(dims, "NULL", "type", f"'{dim}'", f"coalesce({column}, '')", _COUNTS)
+                + " FROM o WHERE top GROUP BY 5"
+                for dim, column in DIMENSION_COLUMNS.items()
+                if dim != "link"
+            ),
+        ]
+        grains = ["hour"] if hours else []
+        # Within one hour, the hour's rows are the day's: the day series is the hour's.
+        if not (hours and start // HOUR == (end - 1) // HOUR):
+            grains.append("day")
+        for grain in grains:
+            part = self._part()
+            members += [
+                _member(part, grain, "type", "NULL", "NULL", _COUNTS) + " FROM o GROUP BY 2, 3",
+                _member(part, grain, "'*'", "NULL", "NULL", _COUNTS) + " FROM o GROUP BY 2",
+            ]
+            if grain == "hour":
+                self._open_hours = part
+            else:
+                self._open_days = part
+        if self._open_days is None:
+            self._open_days = self._open_hours
+        self._open_members = members
+
+    def _in_open_day(self, start: int, end: int) -> bool:
+        """Whether [start, end) is the open range's part of one day."""
+        if self._open is None:
+            return False
+        lo, hi = self._open
+        day = start // DAY * DAY
+        return lo < hi and start == max(lo, day) and end == min(hi, day + DAY)
+
+    @property
+    def open_days(self) -> int:
+        assert self._open_days is not None, "open_range() first"
+        return self._open_days
+
+    @property
+    def open_hours(self) -> int:
+        assert self._open_hours is not None, "open_range(hours=True) first"
+        return self._open_hours
+
+    @property
+    def open_dimensions(self) -> int:
+        assert self._open_dims is not None, "open_range() first"
+        return self._open_dims
+
+    def statements(self) -> list[Statement]:
+        """The compound SELECTs, each within D1's bound parameters; the open range's
+        reads go with their WITH in the first."""
+        out: list[Statement] = []
+        head, params = ("", []) if self._open_with is None else self._open_with
+        members = list(self._open_members)
+        for sql, member_params in self._members:
+            if members and len(params) + len(member_params) > MAX_BOUND_PARAMETERS:
+                out.append(stmt(f"{head} {' UNION ALL '.join(members)}".strip(), *params))
+                head, params, members = "", [], []
+            members.append(sql)
+            params = [*params, *member_params]
+        if members:
+            out.append(stmt(f"{head} {' UNION ALL '.join(members)}".strip(), *params))
+        return out
+
+    async def run(self, db: Database) -> dict[int, list[Row]]:
+        """Every read's rows, by part (a part that read nothing is missing)."""
+        found: dict[int, list[Row]] = {}
+        for statement in self.statements():
+            for row in await db.all(statement.sql, *statement.params):
+                found.setdefault(row["part"], []).append(row)
+        for part, day in self._days_of_open.items():
+            rows = [r for r in found.get(self.open_days, ()) if r["bucket"] // DAY * DAY == day]
+            if rows:
+                found[part] = rows
+        return found
 
 
 async def raw_day_visitors(db: Database, profile_id: str, start: int, end: int) -> int:

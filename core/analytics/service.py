@@ -45,10 +45,32 @@ class Bucket:
         self.uniques[type_] += uniques
 
 
-def _into(buckets: dict[int, Bucket], rows: Iterable[Row], width: int) -> None:
+def _into(buckets: dict[int, Bucket], rows: Iterable[Row], width: int, adds: str = "both") -> None:
     for row in rows:
         start = (int(row["bucket"]) // width) * width
-        buckets.setdefault(start, Bucket()).add(row["type"], row["events"], row["uniques"])
+        bucket = buckets.setdefault(start, Bucket())
+        if adds == "both":
+            bucket.add(row["type"], row["events"], row["uniques"])
+        elif adds == "events":
+            bucket.events[row["type"]] += row["events"]
+        else:
+            bucket.uniques[row["type"]] += row["uniques"]
+
+
+def _points(buckets: dict[int, Bucket], start: int, end: int, width: int) -> list[Point]:
+    points = []
+    for at in range(start, end, width):
+        bucket = buckets.get(at) or Bucket()
+        events = {t: n for t, n in bucket.events.items() if t != "*"}
+        uniques = {t: n for t, n in bucket.uniques.items() if t != "*"}
+        points.append(
+            Point(at=iso(at), events=events, uniques=uniques, visitors=bucket.uniques.get("*", 0))
+        )
+    return points
+
+
+# How a read of the days adds to them: its events and uniques, or one of the two.
+_BOTH, _EVENTS, _UNIQUES = "both", "events", "uniques"
 
 
 class Analytics:
@@ -74,34 +96,61 @@ class Analytics:
         # Whole days, inside the range and folded: daily rollups.
         days_from = ceil_to(start, DAY)
         days_to = max(days_from, day_floor(closed))
-        days = await self._days(profile_id, start, end, closed, days_from, days_to)
-        series = await self._series(profile_id, interval, start, end, closed, days)
-        dims = await self._dimensions(profile_id, start, end, closed, days_from, days_to, top_type)
+        # Every read is gathered first, then all run in one statement (a few at most).
+        reads = repo.SummaryReads(profile_id, top_type)
+        # The open range, from the watermark on, is read from raw rows once for all of
+        # its uses. Its rows are held for those reads when there can be only a few hours
+        # of them (the fold runs hourly); past the present there are none.
+        raw_to = min(end, ceil_to(int(self.now) + 1, HOUR))
+        reads.open_range(
+            closed, end, hours=interval != "day", hold=raw_to - closed <= repo.HOLD_OPEN_SECONDS
+        )
+        day_reads = self._days(reads, start, end, closed, days_from, days_to)
+        series_reads = self._series(reads, interval, start, closed)
+        dim_parts = self._dimensions(reads, start, closed, days_from, days_to)
+        found = await reads.run(self.db)
 
-        totals: dict[str, Count] = {}
+        days: dict[int, Bucket] = {}
+        for part, adds in day_reads:
+            _into(days, found.get(part, ()), DAY, adds)
+        if interval == "day":
+            buckets, width = days, DAY
+        else:
+            buckets, width = {}, HOUR
+            for part in series_reads:
+                _into(buckets, found.get(part, ()), HOUR)
+        dims: dict[tuple[str, str, str], tuple[int, int]] = {}
+        for part in dim_parts:
+            for row in found.get(part, ()):
+                key = (row["type"], row["dim"], row["value"])
+                e, u = dims.get(key, (0, 0))
+                dims[key] = (e + row["events"], u + row["uniques"])
+
+        events: dict[str, int] = {}
+        uniques: dict[str, int] = {}
         visitors = 0
         for bucket in days.values():
             for type_, n in bucket.events.items():
                 if type_ == "*":
                     visitors += bucket.uniques[type_]
                     continue
-                count = totals.setdefault(type_, Count(events=0, uniques=0))
-                count.events += n
-                count.uniques += bucket.uniques[type_]
-        views = totals.get("profile_view", Count(events=0, uniques=0)).events
+                events[type_] = events.get(type_, 0) + n
+                uniques[type_] = uniques.get(type_, 0) + bucket.uniques[type_]
+        totals = {t: Count(events=n, uniques=uniques[t]) for t, n in events.items()}
+        views = events.get("profile_view", 0)
         top: dict[str, list[Ranked]] = {}
         for dim in DIMENSIONS:
             if dim == "link":
                 continue
             ranked = sorted(
                 (
-                    Ranked(value=value or None, events=e, uniques=u)
+                    (value, e, u)
                     for (type_, d, value), (e, u) in dims.items()
                     if d == dim and type_ == top_type
                 ),
-                key=lambda r: (-r.events, r.value or ""),
+                key=lambda r: (-r[1], r[0]),
             )
-            top[dim] = ranked[:limit]
+            top[dim] = [Ranked(value=v or None, events=e, uniques=u) for v, e, u in ranked[:limit]]
         links = sorted(
             (
                 LinkRate(
@@ -122,119 +171,83 @@ class Analytics:
             interval="day" if interval == "day" else "hour",
             totals=totals,
             visitors=visitors,
-            series=series,
+            series=_points(buckets, start, end, width),
             top=top,
             links=links,
             folded_to=None if watermark is None else iso(watermark),
         )
 
-    async def _days(
-        self, profile_id: str, start: int, end: int, closed: int, days_from: int, days_to: int
-    ) -> dict[int, Bucket]:
-        """Per UTC day of the range: events and (visitor-day) uniques per type."""
-        days: dict[int, Bucket] = {}
-        _into(days, await repo.rollup_series(self.db, profile_id, "day", days_from, days_to), DAY)
-        head_end = min(days_from, end)
-        if start < head_end:  # a range starting inside a day (hourly interval)
-            await self._slice(days, profile_id, start, head_end, closed)
-        day = max(days_to, days_from)
-        while day < end:
-            hi = min(day + DAY, end)
-            if day < closed < hi:  # the day of the fold's edge: folded hours, then open ones
-                await self._folding_day(days, profile_id, day, hi, closed)
-            else:
-                await self._slice(days, profile_id, day, hi, closed)
-            day += DAY
-        return days
-
-    async def _slice(
-        self, days: dict[int, Bucket], profile_id: str, lo: int, hi: int, closed: int
-    ) -> None:
-        """Part of one day, counted from its raw rows (exact), or from hourly rollups
-        once the raw rows are past their retention (uniques then an upper bound)."""
-        if lo >= self.raw_since:
-            rows = await repo.raw_series(self.db, profile_id, "day", lo, hi)
-        else:
-            rows = await repo.rollup_series(self.db, profile_id, "hour", lo, min(hi, closed))
-        _into(days, rows, DAY)
-
-    async def _folding_day(
-        self, days: dict[int, Bucket], profile_id: str, day: int, hi: int, closed: int
-    ) -> None:
-        """The day the fold has reached: events from its folded hours plus the raw open
-        part; uniques from its daily rollup (folded up to the watermark, never past it)
-        plus the open part's. A visitor seen on both sides of the watermark counts
-        twice until the day closes."""
-        bucket = days.setdefault(day, Bucket())
-        for row in await repo.rollup_series(self.db, profile_id, "hour", day, closed):
-            bucket.events[row["type"]] += row["events"]
-        for row in await repo.rollup_series(self.db, profile_id, "day", day, day + DAY):
-            bucket.uniques[row["type"]] += row["uniques"]
-        _into(days, await repo.raw_series(self.db, profile_id, "day", closed, hi), DAY)
-
-    async def _series(
+    def _days(
         self,
-        profile_id: str,
-        interval: str,
-        start: int,
-        end: int,
-        closed: int,
-        days: dict[int, Bucket],
-    ) -> list[Point]:
-        if interval == "day":
-            buckets, width = days, DAY
-        else:
-            buckets, width = {}, HOUR
-            _into(
-                buckets, await repo.rollup_series(self.db, profile_id, "hour", start, closed), HOUR
-            )
-            _into(buckets, await repo.raw_series(self.db, profile_id, "hour", closed, end), HOUR)
-        points = []
-        for at in range(start, end, width):
-            bucket = buckets.get(at) or Bucket()
-            events = {t: n for t, n in bucket.events.items() if t != "*"}
-            uniques = {t: n for t, n in bucket.uniques.items() if t != "*"}
-            points.append(
-                Point(
-                    at=iso(at), events=events, uniques=uniques, visitors=bucket.uniques.get("*", 0)
-                )
-            )
-        return points
-
-    async def _dimensions(
-        self,
-        profile_id: str,
+        reads: repo.SummaryReads,
         start: int,
         end: int,
         closed: int,
         days_from: int,
         days_to: int,
-        top_type: str,
-    ) -> dict[tuple[str, str, str], tuple[int, int]]:
-        parts: list[list[Row]] = []
+    ) -> list[tuple[int, str]]:
+        """Per UTC day of the range: events and (visitor-day) uniques per type, as the
+        reads that give them and what each adds."""
+        days = [(reads.rollup_series("day", days_from, days_to), _BOTH)]
+        head_end = min(days_from, end)
+        if start < head_end:  # a range starting inside a day (hourly interval)
+            days.append(self._slice(reads, start, head_end, closed))
+        day = max(days_to, days_from)
+        while day < end:
+            hi = min(day + DAY, end)
+            if day < closed < hi:  # the day of the fold's edge: folded hours, then open ones
+                days += self._folding_day(reads, day, hi, closed)
+            else:
+                days.append(self._slice(reads, day, hi, closed))
+            day += DAY
+        return days
+
+    def _slice(self, reads: repo.SummaryReads, lo: int, hi: int, closed: int) -> tuple[int, str]:
+        """Part of one day, counted from its raw rows (exact), or from hourly rollups
+        once the raw rows are past their retention (uniques then an upper bound)."""
+        if lo >= self.raw_since:
+            return reads.raw_series("day", lo, hi), _BOTH
+        return reads.rollup_series("hour", lo, min(hi, closed)), _BOTH
+
+    def _folding_day(
+        self, reads: repo.SummaryReads, day: int, hi: int, closed: int
+    ) -> list[tuple[int, str]]:
+        """The day the fold has reached: events from its folded hours plus the raw open
+        part; uniques from its daily rollup (folded up to the watermark, never past it)
+        plus the open part's. A visitor seen on both sides of the watermark counts
+        twice until the day closes."""
+        return [
+            (reads.rollup_series("hour", day, closed), _EVENTS),
+            (reads.rollup_series("day", day, day + DAY), _UNIQUES),
+            (reads.raw_series("day", closed, hi), _BOTH),
+        ]
+
+    def _series(
+        self, reads: repo.SummaryReads, interval: str, start: int, closed: int
+    ) -> list[int]:
+        """The hourly series' reads (a daily series is the days themselves)."""
+        if interval == "day":
+            return []
+        return [reads.rollup_series("hour", start, closed), reads.open_hours]
+
+    def _dimensions(
+        self,
+        reads: repo.SummaryReads,
+        start: int,
+        closed: int,
+        days_from: int,
+        days_to: int,
+    ) -> list[int]:
+        parts: list[int] = []
         if days_from < days_to:
-            parts.append(
-                await repo.rollup_dimensions(
-                    self.db, profile_id, "day", days_from, days_to, top_type
-                )
-            )
+            parts.append(reads.rollup_dimensions("day", days_from, days_to))
             hour_ranges = [(start, min(days_from, closed)), (days_to, closed)]
         else:
             hour_ranges = [(start, closed)]
         for lo, hi in hour_ranges:
-            parts.append(
-                await repo.rollup_dimensions(self.db, profile_id, "hour", lo, hi, top_type)
-            )
-        parts.append(
-            await repo.raw_dimensions(self.db, profile_id, max(closed, start), end, top_type)
-        )
-        out: dict[tuple[str, str, str], tuple[int, int]] = {}
-        for rows in parts:
-            for row in rows:
-                key = (row["type"], row["dim"], row["value"])
-                e, u = out.get(key, (0, 0))
-                out[key] = (e + row["events"], u + row["uniques"])
-        return out
+            parts.append(reads.rollup_dimensions("hour", lo, hi))
+        parts.append(reads.open_dimensions)
+        return parts
 
     async def heatmap(
         self, profile_id: str, path: str | None, start: int, end: int, grid: int
