@@ -272,7 +272,8 @@ class SummaryReads:
         return part
 
     def raw_series(self, grain: str, start: int, end: int) -> int:
-        """What ``rollup_series`` gives, straight from the raw rows of [start, end)."""
+        """What ``rollup_series`` gives, straight from the raw rows of [start, end); a
+        day's part of the open range is that range's day series (``open_range`` first)."""
         if self._open_days is not None and grain == "day" and self._in_open_day(start, end):
             # The open range's day series holds it: this part is that series' one day.
             part = self._part()
@@ -309,11 +310,15 @@ class SummaryReads:
             self._open_hours = self._part()
             return
         columns = ", ".join(dict.fromkeys(DIMENSION_COLUMNS.values()))
+        # Held in visitor order: each read's count(DISTINCT visitor) then inserts its
+        # visitors in order, the cheap way (a fifth less time over an hour's rows).
+        held = "MATERIALIZED" if hold else "NOT MATERIALIZED"
+        order = " ORDER BY visitor" if hold else ""
         self._open_with = (
-            f"WITH o AS {'' if hold else 'NOT '}MATERIALIZED"  # noqa: S608 (constants)
+            f"WITH o AS {held}"  # noqa: S608 (constants)
             " (SELECT (ts / 86400000) * 86400 AS day, (ts / 3600000) * 3600 AS hour, type,"
             f" type = ? AS top, visitor, {columns} FROM analytics_events"
-            " WHERE profile_id = ? AND ts >= ? AND ts < ?)",
+            f" WHERE profile_id = ? AND ts >= ? AND ts < ?{order})",
             [self.top_type, self.profile_id, start * 1000, end * 1000],
         )
         dims = self._open_dims

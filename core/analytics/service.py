@@ -8,6 +8,12 @@ yet folded is counted from its raw rows (exact too), or, once those are past
 their retention, from hourly rollups (uniques then summed over hours: an
 upper bound). Counts per dimension (countries, browsers...) sum rollups;
 their uniques are sums over buckets.
+
+A summary reads the fold's watermark, then everything else in one compound
+statement (``repo.SummaryReads``): the rollups, and the raw rows from the
+watermark on (the open hour) read once for its series and its dimensions.
+Those raw rows, each grouped ten times (by type twice, by each dimension), are
+most of a summary's cost: it grows with the open hour's traffic.
 """
 
 from __future__ import annotations
@@ -45,13 +51,17 @@ class Bucket:
         self.uniques[type_] += uniques
 
 
-def _into(buckets: dict[int, Bucket], rows: Iterable[Row], width: int, adds: str = "both") -> None:
+# What a read adds to the buckets: its events and uniques, or only one of the two.
+_BOTH, _EVENTS, _UNIQUES = "both", "events", "uniques"
+
+
+def _into(buckets: dict[int, Bucket], rows: Iterable[Row], width: int, adds: str = _BOTH) -> None:
     for row in rows:
         start = (int(row["bucket"]) // width) * width
         bucket = buckets.setdefault(start, Bucket())
-        if adds == "both":
+        if adds == _BOTH:
             bucket.add(row["type"], row["events"], row["uniques"])
-        elif adds == "events":
+        elif adds == _EVENTS:
             bucket.events[row["type"]] += row["events"]
         else:
             bucket.uniques[row["type"]] += row["uniques"]
@@ -67,10 +77,6 @@ def _points(buckets: dict[int, Bucket], start: int, end: int, width: int) -> lis
             Point(at=iso(at), events=events, uniques=uniques, visitors=bucket.uniques.get("*", 0))
         )
     return points
-
-
-# How a read of the days adds to them: its events and uniques, or one of the two.
-_BOTH, _EVENTS, _UNIQUES = "both", "events", "uniques"
 
 
 class Analytics:
@@ -114,11 +120,12 @@ class Analytics:
         for part, adds in day_reads:
             _into(days, found.get(part, ()), DAY, adds)
         if interval == "day":
-            buckets, width = days, DAY
+            series = _points(days, start, end, DAY)
         else:
-            buckets, width = {}, HOUR
+            hours: dict[int, Bucket] = {}
             for part in series_reads:
-                _into(buckets, found.get(part, ()), HOUR)
+                _into(hours, found.get(part, ()), HOUR)
+            series = _points(hours, start, end, HOUR)
         dims: dict[tuple[str, str, str], tuple[int, int]] = {}
         for part in dim_parts:
             for row in found.get(part, ()):
@@ -171,7 +178,7 @@ class Analytics:
             interval="day" if interval == "day" else "hour",
             totals=totals,
             visitors=visitors,
-            series=_points(buckets, start, end, width),
+            series=series,
             top=top,
             links=links,
             folded_to=None if watermark is None else iso(watermark),
