@@ -38,6 +38,7 @@ from core.identity.actor import Actor  # noqa: E402
 from core.identity.auth import current_actor  # noqa: E402
 from core.identity.passwords import PasswordHasher  # noqa: E402
 from core.local import LocalRuntime, load_settings  # noqa: E402
+from scripts.asgi_bench import mean_time  # noqa: E402
 
 PYODIDE_VERSION = "0.28.3"
 
@@ -75,34 +76,7 @@ def routes() -> APIRouter:
 
 
 async def drive(app, path: str, headers: list, n: int) -> float:
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": headers,
-        "client": ("203.0.113.5", 5000),
-        "server": ("127.0.0.1", 8787),
-    }
-    status = [0]
-
-    async def receive() -> dict:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: dict) -> None:
-        if message["type"] == "http.response.start":
-            status[0] = message["status"]
-
-    t0 = time.perf_counter()
-    for _ in range(n):
-        await app(dict(scope), receive, send)
-    assert status[0] == 200, status[0]
-    return (time.perf_counter() - t0) / n
+    return await mean_time(app, path, headers, n)
 
 
 async def bench_auth(requests: int, rounds: int) -> None:

@@ -35,6 +35,7 @@ from core.app import create_app
 from core.local import LocalRuntime, load_settings
 from core.ports import WindowCount
 from core.runtime import FixedRuntime
+from scripts.asgi_bench import mean_time
 
 
 def handler_router() -> APIRouter:
@@ -62,44 +63,16 @@ class MemoryCounter:
         return WindowCount(True, self.counts.get((key, index - 1), 0), current)
 
 
-SCOPE = {
-    "type": "http",
-    "asgi": {"version": "3.0"},
-    "http_version": "1.1",
-    "method": "GET",
-    "scheme": "http",
-    "path": "/api/bench",
-    "raw_path": b"/api/bench",
-    "query_string": b"",
-    "root_path": "",
-    "headers": [
-        (b"host", b"bench"),
-        (b"user-agent", b"bench/1.0"),
-        (b"accept", b"application/json"),
-    ],
-    "client": ("203.0.113.5", 50000),
-    "server": ("127.0.0.1", 8787),
-}
+HEADERS = [
+    (b"host", b"bench"),
+    (b"user-agent", b"bench/1.0"),
+    (b"accept", b"application/json"),
+]
 
 
 async def drive(app, n: int) -> float:
     """Mean seconds per request over ``n`` sequential requests."""
-
-    async def receive() -> dict:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    status = [0]
-
-    async def send(message: dict) -> None:
-        if message["type"] == "http.response.start":
-            status[0] = message["status"]
-
-    t0 = time.perf_counter()
-    for _ in range(n):
-        await app(dict(SCOPE), receive, send)
-    elapsed = time.perf_counter() - t0
-    assert status[0] == 200, status[0]
-    return elapsed / n
+    return await mean_time(app, "/api/bench", HEADERS, n)
 
 
 async def counter_cost(counter, n: int) -> float:

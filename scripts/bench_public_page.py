@@ -47,6 +47,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx
 
+from scripts.asgi_bench import request_times
+
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
 LINKS = [
@@ -86,47 +88,16 @@ async def seed(client: httpx.AsyncClient, slug: str = "bench") -> str:
 # ---------------------------------------------------------------- in process
 
 
-def scope_for(path: str) -> dict:
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [
-            (b"host", b"bench"),
-            (b"user-agent", b"Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0"),
-            (b"accept", b"text/html"),
-        ],
-        "client": ("203.0.113.5", 50000),
-        "server": ("127.0.0.1", 8787),
-    }
+HEADERS = [
+    (b"host", b"bench"),
+    (b"user-agent", b"Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0"),
+    (b"accept", b"text/html"),
+]
 
 
 async def drive(app, path: str, n: int) -> list[float]:
     """Seconds of each of ``n`` sequential requests."""
-
-    async def receive() -> dict:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    status = [0]
-
-    async def send(message: dict) -> None:
-        if message["type"] == "http.response.start":
-            status[0] = message["status"]
-
-    times = []
-    scope = scope_for(path)
-    for _ in range(n):
-        t0 = time.perf_counter()
-        await app(dict(scope), receive, send)
-        times.append(time.perf_counter() - t0)
-        assert status[0] == 200, status[0]
-    return times
+    return await request_times(app, path, HEADERS, n)
 
 
 def summary(times: list[float]) -> str:
