@@ -121,7 +121,7 @@ async def _set_role(settings, login: str, role: str) -> int:
             print(f"no account has the email or username {login!r}", file=sys.stderr)
             return 1
         await users.update(user["id"], {"role": role}, iso(ports.clock.now()))
-        await Sessions(ports, b"").recache_role(user["id"], role)
+        await Sessions(ports).recache_role(user["id"], role)
         await AuditLog(ports.db, ports.clock).record(
             "admin.user_changed",
             resource=user["id"],

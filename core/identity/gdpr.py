@@ -93,7 +93,7 @@ async def erase(ports: Ports, actor: Actor, audit_fields: dict[str, Any]) -> Non
     await ports.db.batch(statements)
     from core.identity.sessions import Sessions
 
-    sessions = Sessions(ports, b"")
+    sessions = Sessions(ports)
     for session_id in session_ids:
         await sessions.cache_revoked(session_id)
     prefix = user_blob_prefix(actor.user_id)

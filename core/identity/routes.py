@@ -116,7 +116,7 @@ async def erase_me(
     service: Identity = Depends(identity),
 ) -> Response:
     """Erase the account and everything it owns. Needs the password in the body."""
-    await service._confirm_password(actor, body.password)
+    await service.confirm_password(actor, body.password)
     ctx = request_context(request.scope)
     await gdpr.erase(ctx.ports, actor, {"request_id": ctx.request_id})
     return Response(status_code=204)

@@ -213,7 +213,7 @@ class Identity:
             raise _invalid("username" if "username" in changes else "email", e) from None
         new_password = changes.get("password")
         if new_password is not None or "email" in values:
-            await self._confirm_password(actor, changes.get("current_password"))
+            await self.confirm_password(actor, changes.get("current_password"))
         if new_password is not None:
             try:
                 checked = validation.check_password(
@@ -254,7 +254,8 @@ class Identity:
             )
         return await self.me(actor)
 
-    async def _confirm_password(self, actor: Actor, password: str | None) -> None:
+    async def confirm_password(self, actor: Actor, password: str | None) -> None:
+        """Re-authentication for sensitive changes: ``Forbidden`` unless ``password`` is right."""
         stored = await self.users.password_hash(actor.user_id)
         if not password or stored is None or not (await self.hasher.verify(password, stored)).ok:
             await self.record("account.reauth", status="denied", user_id=actor.user_id)
