@@ -9,11 +9,22 @@ from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import settings as hypothesis_profiles
 
 from core.app import create_app
 from core.clock import FrozenClock
 from core.local import LocalRuntime, load_settings
 from core.settings import Settings
+
+# Property tests run derandomized by default: the suite is a gate, and a gate must
+# pass or fail the same way on every run and every clone (issue 16: a chance find
+# failed 1 run in 6, then every later run of that clone, from the example
+# database). Searching is a deliberate act: HYPOTHESIS_PROFILE=explore runs random
+# examples, many more of them; whatever it finds is kept as an @example beside the
+# test, so every run tries it from then on.
+hypothesis_profiles.register_profile("derandomized", derandomize=True, database=None)
+hypothesis_profiles.register_profile("explore", max_examples=2000, deadline=None)
+hypothesis_profiles.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "derandomized"))
 
 REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
 CLIENT_IP = "203.0.113.77"
