@@ -117,7 +117,7 @@ def _bodies_on_other_methods(app: FastAPI, max_bytes: int) -> list[BodyRule]:
     rules = []
     for route in app.router.routes:
         if isinstance(route, APIRoute) and route.body_field is not None:
-            methods = frozenset(route.methods) - BODY_METHODS
+            methods = frozenset(route.methods or ()) - BODY_METHODS
             if methods:
                 static = "{" not in route.path
                 prefix = route.path.split("{", 1)[0]
