@@ -72,6 +72,8 @@ def parse_beacon(body: bytes) -> Beacon:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         raise BadRequest("The beacon is not valid JSON.", code="malformed_json") from None
+    except RecursionError:  # nested deeper than the parser goes: no beacon is
+        raise BadRequest("The beacon is nested too deeply.", code="malformed_json") from None
     if not isinstance(data, dict) or not isinstance(data.get("events"), list):
         raise BadRequest('A beacon is {"events": [...]}.', code="malformed_beacon")
     if len(data["events"]) > MAX_BATCH_EVENTS:

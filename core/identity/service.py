@@ -17,6 +17,7 @@ from core.identity.repo import UserRepo
 from core.identity.sessions import Kind, NewSession, Sessions
 from core.identity.tokens import ACCESS_TTL, issue_access, signing_key
 from core.ids import new_id
+from core.jsonvalue import stored_object
 from core.ports import IntegrityError, Ports, Row
 from core.settings import Settings
 
@@ -37,7 +38,7 @@ def public_user(row: Row) -> dict[str, Any]:
         "username": row["username"],
         "role": row["role"],
         "display_name": row["display_name"],
-        "metadata": json.loads(row["metadata"]) if isinstance(row["metadata"], str) else {},
+        "metadata": stored_object(row["metadata"]),
         "created_at": row["created_at"],
         "updated_at": row["updated_at"],
     }

@@ -8,6 +8,7 @@ import unicodedata
 from urllib.parse import urlsplit, urlunsplit
 
 from core.identity.validation import RESERVED_USERNAMES
+from core.text import has_control_characters
 
 SLUG_MIN, SLUG_MAX = 3, 30
 URL_MAX = 2048
@@ -68,9 +69,10 @@ def normalize_slug(value: str) -> str:
 
 
 def clean_text(value: str, *, field: str, max_length: int, required: bool) -> str | None:
-    """Text without control characters, NFC, trimmed; None when blank and optional."""
+    """Text without control characters (bidi controls included), NFC, trimmed; None
+    when blank and optional."""
     text = unicodedata.normalize("NFC", value).strip()
-    if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in text):
+    if has_control_characters(text, allowed="\n\t"):
         raise ValidationError(f"The {field} contains control characters.")
     if not text:
         if required:
