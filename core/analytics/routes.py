@@ -20,6 +20,7 @@ from core.analytics.models import (
     Summary,
 )
 from core.analytics.service import Analytics, ceil_to
+from core.clock import UtcTime
 from core.data.owned import Owned
 from core.deps import ports as ports_of
 from core.errors import BadRequest, Invalid, PayloadTooLarge
@@ -145,8 +146,8 @@ def _analytics(request: Request, ports: Ports) -> Analytics:
 async def summary(
     request: Request,
     id: str,
-    start: datetime | None = Query(default=None, alias="from"),
-    end: datetime | None = Query(default=None, alias="to"),
+    start: UtcTime | None = Query(default=None, alias="from"),
+    end: UtcTime | None = Query(default=None, alias="to"),
     interval: Literal["hour", "day"] = "day",
     top_type: Literal[
         "profile_view", "page_view", "link_click", "custom", "share", "conversion"
@@ -173,8 +174,8 @@ async def heatmap(
     request: Request,
     id: str,
     path: str | None = Query(default=None, max_length=512),
-    start: datetime | None = Query(default=None, alias="from"),
-    end: datetime | None = Query(default=None, alias="to"),
+    start: UtcTime | None = Query(default=None, alias="from"),
+    end: UtcTime | None = Query(default=None, alias="to"),
     grid: int = Query(default=20, ge=4, le=100),
     owner: Owned = Depends(owned),
     ports: Ports = Depends(ports_of),
@@ -189,8 +190,8 @@ async def heatmap(
 async def export_events(
     id: str,
     format: Literal["csv", "json"] = "csv",
-    start: datetime | None = Query(default=None, alias="from"),
-    end: datetime | None = Query(default=None, alias="to"),
+    start: UtcTime | None = Query(default=None, alias="from"),
+    end: UtcTime | None = Query(default=None, alias="to"),
     owner: Owned = Depends(owned),
     ports: Ports = Depends(ports_of),
 ) -> StreamingResponse:
