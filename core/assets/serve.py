@@ -60,11 +60,11 @@ def parse_range(header: str | None) -> ByteRange | None:
 
 
 def _position(digits: str) -> int:
-    # Past 15 digits (Python refuses to convert more than 4,300) a position lies
+    # Past 16 digits (Python refuses to convert more than 4,300) a position lies
     # beyond any file: as a start it is unsatisfiable, as an end or suffix the
-    # whole rest of the file, which is what the one number 10**15 also means.
+    # whole rest of the file, which is what the one number 10**16 also means.
     digits = digits.lstrip("0") or "0"
-    return int(digits) if len(digits) <= 15 else 10**15
+    return int(digits) if len(digits) <= 16 else 10**16
 
 
 def if_match_fails(header: str | None, etag: str) -> bool:
