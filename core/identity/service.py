@@ -55,7 +55,11 @@ class Identity:
         self.ctx = ctx
         self.users = UserRepo(ports.db)
         self.access_key = signing_key(settings.secret_key.get_secret_value(), "access-token")
-        self.sessions = Sessions(ports, self.access_key)
+        self.sessions = Sessions(
+            ports,
+            self.access_key,
+            signing_key(settings.secret_key.get_secret_value(), "refresh-rotation"),
+        )
         self.hasher = PasswordHasher(ports.kdf, settings.password_iterations)
         self.audit = AuditLog(ports.db, ports.clock)
 
