@@ -21,7 +21,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from core.errors import AppError, PayloadTooLarge, UnsupportedMediaType, envelope
+from core.errors import (
+    AppError,
+    DependencyDown,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    envelope,
+)
 from core.http import headers as sec
 from core.http.context import SCOPE_KEY, RequestContext
 from core.runtime import Runtime
@@ -130,6 +136,19 @@ class Pipeline:
                 error.details,
                 error.headers,
             )
+        except OSError as error:
+            # A dependency's I/O failed (a disk, a socket, a timeout): the request
+            # could not be served now, which is a 503, not a bug to trace.
+            log.warning(
+                "dependency unavailable [request_id=%s] %s %s: %s",
+                ctx.request_id,
+                scope["method"],
+                scope["path"],
+                type(error).__name__,
+            )
+            if not status_holder[0]:
+                down = DependencyDown()
+                await _send_error(send_with_headers, down.status, down.code, down.message, None, {})
         except Exception:
             log.exception(
                 "unhandled error [request_id=%s] %s %s",

@@ -63,7 +63,8 @@ async def test_health_reports_every_dependency(client) -> None:
     body = response.json()
     assert body["status"] == "ok"
     assert body["runtime"] == "local"
-    assert set(body["dependencies"]) == {"database", "kv", "blobs"}
+    assert set(body["dependencies"]) == {"database", "kv", "rate_limit_counter", "blobs"}
+    assert body["down"] == []
     assert all(d["status"] == "ok" for d in body["dependencies"].values())
     assert_security_headers(response)
 
