@@ -101,6 +101,7 @@ async def test_errors_use_the_envelope(probe_client) -> None:
     assert ok.status_code == 201 and ok.json() == {"name": "a", "count": 2}
 
 
+@pytest.mark.planted_error
 async def test_unhandled_error_is_a_500_envelope_without_trace(probe_client, caplog) -> None:
     with caplog.at_level(logging.ERROR, logger="creator_edge.http"):
         response = await probe_client.get("/api/probe/boom")
