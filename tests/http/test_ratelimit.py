@@ -50,11 +50,14 @@ async def test_the_101st_request_in_a_minute_is_refused(app, runtime, clock) -> 
 
 
 async def _admitted_of_500(app) -> int:
+    # A path that is not there (404 once admitted): the counter is the only store
+    # each request reaches, so a loaded machine does not queue the burst behind
+    # the health check's own KV probes until Redis's pool times out.
     async with make_client(app) as client:
-        responses = await asyncio.gather(*(client.get("/api/health") for _ in range(500)))
+        responses = await asyncio.gather(*(client.get("/nothing-here") for _ in range(500)))
     codes = [r.status_code for r in responses]
-    assert set(codes) <= {200, 429}
-    return codes.count(200)
+    assert set(codes) <= {404, 429}
+    return codes.count(404)
 
 
 async def test_500_concurrent_requests_admit_exactly_the_limit_on_sqlite(app) -> None:
