@@ -78,6 +78,19 @@ def served(root: Path, *, allow_traceback: bool = False, **env: str) -> Iterator
         assert "Traceback" not in server.log(), server.log()[-4000:]
 
 
+def sign_up(client: httpx.Client, name: str, password: str = "correct horse battery") -> dict:
+    """Register ``name`` on a served product; returns the answer with its bearer header
+    under ``"auth"``."""
+    response = client.post(
+        "/api/auth/register",
+        json={"email": f"{name}@example.com", "username": name, "password": password},
+    )
+    assert response.status_code == 201, response.text
+    signed = response.json()
+    signed["auth"] = {"authorization": f"Bearer {signed['access_token']}"}
+    return signed
+
+
 def _wait_until_serving(server: Served, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -16,7 +16,7 @@ import pytest
 from core.clock import FrozenClock
 from core.ports import WindowCount
 from core.resilience import RETRY_AFTER, FallbackCounter, MemoryCounter, TolerantKeyValue
-from tests.served import free_port, served
+from tests.served import free_port, served, sign_up
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="no redis-server")
 
@@ -58,15 +58,8 @@ def test_with_redis_stopped_requests_are_served_and_health_says_so(
         httpx.Client(base_url=server.base_url, timeout=10) as client,
     ):
         assert client.get("/api/health").json()["down"] == []
-        signed = client.post(
-            "/api/auth/register",
-            json={
-                "email": "r@example.com",
-                "username": "redisless",
-                "password": "correct horse battery",
-            },
-        ).json()
-        auth = {"authorization": f"Bearer {signed['access_token']}"}
+        signed = sign_up(client, "redisless")
+        auth = signed["auth"]
 
         redis_process.terminate()
         redis_process.wait(timeout=10)

@@ -12,7 +12,7 @@ import httpx
 from PIL import Image
 
 from core.assets.images import DECODE_BUDGET, MAX_DECODED_PIXELS
-from tests.served import served
+from tests.served import served, sign_up
 
 MIB = 1024 * 1024
 HUGE = 300 * MIB
@@ -77,15 +77,8 @@ def test_peak_memory_stays_within_the_budget(tmp_path: Path) -> None:
     with served(tmp_path, CREATOR_EDGE_RATE_LIMIT="1000000") as server:
         pid = server.process.pid
         with httpx.Client(base_url=server.base_url, timeout=60) as client:
-            signed = client.post(
-                "/api/auth/register",
-                json={
-                    "email": "m@example.com",
-                    "username": "memory",
-                    "password": "correct horse battery",
-                },
-            ).json()
-            auth = {"authorization": f"Bearer {signed['access_token']}"}
+            signed = sign_up(client, "memory")
+            auth = signed["auth"]
             small = io.BytesIO()
             Image.new("RGB", (64, 64)).save(small, "PNG")
             warm = client.post(  # the decoder and its libraries loaded once
