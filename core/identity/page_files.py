@@ -14,7 +14,7 @@ FILES: dict[str, str] = {
         '<p>@{{ user.username }} · {{ user.email }} · <span class="muted">{{ user.role }}</span></p>\n'
         "<h2>Sessions</h2>\n"
         "<table>\n"
-        "  <thead><tr><th>Signed in</th><th>Device</th><th>Kind</th><th></th></tr></thead>\n"
+        "  <thead><tr><th>Signed in</th><th>Device</th><th>Kind</th><th>State</th></tr></thead>\n"
         "  <tbody>\n"
         "  {% for s in sessions %}\n"
         '    <tr><td>{{ s.created_at }}</td><td>{{ s.device or "" }}</td><td>{{ s.kind }}</td>\n'
