@@ -141,9 +141,15 @@ async def export_me(
 
 @router.get("/api/me/sessions")
 async def my_sessions(
-    actor: Actor = Depends(current_actor), service: Identity = Depends(identity)
+    limit: int = Query(50, ge=1, le=200),
+    cursor: str | None = Query(None, max_length=200),
+    actor: Actor = Depends(current_actor),
+    service: Identity = Depends(identity),
 ) -> dict[str, Any]:
-    rows = await service.sessions.repo.for_user(actor.user_id)
+    found = await service.sessions.page_for_user(
+        actor.user_id, before_id=decode_cursor(cursor), limit=limit + 1
+    )
+    rows = found[:limit]
     items = [
         SessionOut(
             id=r["id"],
@@ -157,7 +163,10 @@ async def my_sessions(
         ).model_dump()
         for r in rows
     ]
-    return {"items": items, "next_cursor": None}
+    return {
+        "items": items,
+        "next_cursor": encode_cursor(rows[-1]["id"]) if len(found) > limit else None,
+    }
 
 
 @router.delete("/api/me/sessions/{session_id}", status_code=204)
