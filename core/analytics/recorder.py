@@ -1,4 +1,4 @@
-"""Server-side events (profile views, link clicks, uploads), recorded after the response.
+"""Server-side events (views, clicks, uploads, refused sign-ins), recorded after the response.
 
 ``record_after_response`` does only cheap work on the request path: it copies
 the facts it needs from the request (headers, ``request_facts``, the keyed
@@ -17,9 +17,9 @@ from fastapi import Request
 @dataclass(frozen=True)
 class ServerEvent:
     """An event the server saw itself: a view or click of a profile's page, or an
-    owner's own (an upload stored: no profile, never counted as traffic)."""
+    owner's own (an upload stored, a sign-in refused: no profile, never traffic)."""
 
-    type: str  # "profile_view" | "link_click" | "asset_upload"
+    type: str  # "profile_view" | "link_click" | "asset_upload" | "security_event"
     owner_id: str
     profile_id: str | None = None
     link_id: str | None = None

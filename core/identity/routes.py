@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
+from core.analytics import ServerEvent, record_after_response
 from core.audit import AuditLog
 from core.clock import iso
 from core.data.owned import decode_cursor, encode_cursor
@@ -26,7 +27,7 @@ from core.identity.models import (
     TokensOut,
     UserOut,
 )
-from core.identity.service import Identity, SignedIn, public_user
+from core.identity.service import Identity, SignedIn, SignInRefused, public_user
 from core.identity.tokens import hash_secret
 from core.security.limits import limit_key, per_client
 from core.security.ratelimit import Policy
@@ -74,8 +75,26 @@ async def login(
 ) -> JSONResponse:
     # The account key is hashed: the rate-limit store never holds an email address.
     await limit_key(request, LOGIN_PER_ACCOUNT, hash_secret("login:" + body.login)[:32])
-    signed = await service.login(body.login, body.password)
+    try:
+        signed = await service.login(body.login, body.password)
+    except SignInRefused as refused:
+        record_refused_sign_in(request, refused, kind="api")
+        raise
     return _no_store(tokens_body(signed))
+
+
+def record_refused_sign_in(request: Request, refused: SignInRefused, *, kind: str) -> None:
+    """A wrong password for an account: a security event of its owner's, after the
+    response (with the country and device it came from, never the address)."""
+    record_after_response(
+        request,
+        ServerEvent(
+            type="security_event",
+            owner_id=refused.user_id,
+            path=request.url.path,
+            properties={"action": "sign_in_refused", "reason": refused.code, "kind": kind},
+        ),
+    )
 
 
 @router.post(

@@ -1,6 +1,7 @@
 """What the server records itself beyond views and clicks' counts: the bytes
-each response carried (``response_bytes``), and an owner's own upload event
-(``asset_upload``), kept out of every profile's traffic."""
+each response carried (``response_bytes``), and an owner's own events, kept out
+of every profile's traffic: an upload stored (``asset_upload``), a sign-in to
+the account refused (``security_event``)."""
 
 from __future__ import annotations
 
@@ -58,3 +59,29 @@ async def test_an_upload_stored_is_its_owners_event_not_traffic(
     await rollup.fold(runtime.database, int(at // 3600 * 3600), int(at // 3600 * 3600) + 3600)
     rolled = await runtime.database.all("SELECT type FROM analytics_rollups")
     assert {r["type"] for r in rolled} == {"profile_view", "*"}
+
+
+async def test_a_wrong_password_is_a_security_event_of_the_account(alice, client, runtime) -> None:
+    wrong = {"username": "alice", "password": "not the password at all"}
+    api = await client.post("/api/auth/login", json=wrong, headers={"user-agent": CHROME})
+    assert api.status_code == 401 and api.json()["error"]["code"] == "bad_credentials"
+    page = await client.post(
+        "/login",
+        data={"login": "alice", "password": "still not it, sorry"},
+        headers={"origin": "http://testserver", "user-agent": CHROME},
+    )
+    assert page.status_code == 401
+    nobody = await client.post(
+        "/api/auth/login", json={"username": "nobody", "password": "whatever it is"}
+    )
+    assert nobody.status_code == 401 and nobody.json()["error"]["code"] == "bad_credentials"
+    await settle(runtime)
+
+    rows = await events(runtime, "type = 'security_event'")
+    assert [r["owner_id"] for r in rows] == [user_id(alice)] * 2  # no owner, no event
+    assert [json.loads(r["properties"]) for r in rows] == [
+        {"action": "sign_in_refused", "reason": "bad_credentials", "kind": kind}
+        for kind in ("api", "page")
+    ]
+    assert all(r["profile_id"] is None and r["visitor"] is None for r in rows)
+    assert rows[0]["browser"] == "Chrome" and rows[0]["path"] == "/api/auth/login"
