@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import statistics
 import sys
@@ -37,6 +38,7 @@ from fastapi import APIRouter, FastAPI
 import core.app as app_module
 from core.app import create_app
 from core.local import LocalRuntime, load_settings
+from core.local_logging import ACCESS_LOGGER, LOG_FORMAT, buffer_access_log, lean_log_records
 from core.runtime import FixedRuntime
 from core.security.memory_counter import MemoryCounter
 from scripts.asgi_bench import mean_time
@@ -113,6 +115,7 @@ async def main(requests: int, rounds: int) -> None:
             f"  behind all {len(last.routes)} routes    : {mean['last'] / mean['bare']:8.2f}x"
             "  (FastAPI tries routes in order)"
         )
+        print_access_log(await access_log_rounds(in_memory, rounds, requests, Path(tmp)))
         sqlite_counter = runtime.ports().counter
         decisions = {"memory": MemoryCounter(), "SQLite file": sqlite_counter}
         print_decisions(await decision_rounds(decisions, rounds, 20000))
@@ -149,6 +152,43 @@ async def main(requests: int, rounds: int) -> None:
         if keys:
             await client.delete(*keys)
         await client.aclose()
+
+
+async def access_log_rounds(app, rounds: int, n: int, tmp: Path) -> dict[str, list[float]]:
+    """Seconds per request with the access log off, written inline to a file
+    (a plain StreamHandler, stock records), and as ``serve`` does: lean records
+    gathered and written in batches."""
+    logger = logging.getLogger(ACCESS_LOGGER)
+    figures: dict[str, list[float]] = {"off": [], "inline": [], "batched": []}
+    with (tmp / "inline.log").open("a") as inline_file, (tmp / "queued.log").open("a") as queued:
+        inline = logging.StreamHandler(inline_file)
+        inline.setFormatter(logging.Formatter(LOG_FORMAT))
+        for _ in range(rounds):
+            logger.handlers[:], logger.propagate = [], False
+            logger.setLevel(logging.WARNING)
+            figures["off"].append(await drive(app, n))
+            logger.setLevel(logging.INFO)
+            logger.handlers[:] = [inline]
+            figures["inline"].append(await drive(app, n))
+            stock = (logging._srcfile, logging.logThreads, logging.logProcesses)  # type: ignore[attr-defined]
+            lean_log_records()
+            listener = buffer_access_log(queued)
+            figures["batched"].append(await drive(app, n))
+            listener.close()
+            logging._srcfile, logging.logThreads, logging.logProcesses = stock  # type: ignore[attr-defined]
+            logging.logMultiprocessing = True
+        logger.handlers[:], logger.propagate = [], True
+    return figures
+
+
+def print_access_log(figures: dict[str, list[float]]) -> None:
+    off = figures["off"]
+    for name in ("inline", "batched"):
+        added = [(t - o) * 1e6 for t, o in zip(figures[name], off, strict=True)]
+        print(
+            f"access log {name:6}: +{statistics.median(added):5.1f} us/request over none"
+            f" (range {min(added):.1f}-{max(added):.1f})"
+        )
 
 
 class LimitsCounter:
