@@ -84,8 +84,7 @@ async def _migrate(settings) -> int:
 
 
 async def _cron(settings, expression: str) -> int:
-    from core.jobs import run_cron
-    from core.jobs.schedule import SCHEDULE
+    from core.features import SCHEDULE, run_cron
     from core.local import LocalRuntime
 
     if expression not in SCHEDULE:
@@ -105,28 +104,16 @@ async def _cron(settings, expression: str) -> int:
 
 async def _set_role(settings, login: str, role: str) -> int:
     """Set a role from the machine itself: how the first admin is made."""
-    from core.audit import AuditLog
-    from core.clock import iso
-    from core.identity.repo import UserRepo
-    from core.identity.sessions import Sessions
+    from core.identity import set_role_by_login
     from core.local import LocalRuntime
 
     runtime = LocalRuntime(settings, run_scheduler=False)
     await runtime.startup()
     try:
-        ports = runtime.ports()
-        users = UserRepo(ports.db)
-        user = await users.credentials_by_login(login.strip().lower())
+        user = await set_role_by_login(runtime.ports(), login, role)
         if user is None:
             print(f"no account has the email or username {login!r}", file=sys.stderr)
             return 1
-        await users.update(user["id"], {"role": role}, iso(ports.clock.now()))
-        await Sessions(ports).recache_role(user["id"], role)
-        await AuditLog(ports.db, ports.clock).record(
-            "admin.user_changed",
-            resource=user["id"],
-            details={"from_role": user["role"], "role": role, "via": "command line"},
-        )
     finally:
         await runtime.shutdown()
     print(json.dumps({"user": user["username"], "role": role}))

@@ -130,7 +130,7 @@ class LocalRuntime:
 
         warm()  # the user-agent rules load once here, not on the first event
         if self._run_scheduler:
-            from core.jobs import run_cron
+            from core.features import run_cron
             from core.jobs.local_scheduler import LocalScheduler
             from core.jobs.schedule import CRONS
 

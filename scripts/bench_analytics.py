@@ -431,6 +431,7 @@ async def bench_ingest(tmp: Path, n: int) -> None:
             ports,
             visit,
             [collect.Pending("profile_view", PROFILE, OWNER, path="/p/b", query=query)],
+            None,
         )
         writer.add(rows)
         rows_out.extend(rows)
@@ -553,6 +554,7 @@ async def bench_enrich(n: int) -> None:
                     ports,
                     visit,
                     [collect.Pending("profile_view", PROFILE, OWNER, path="/p/b", query=query)],
+                    None,
                 )
             results.append((label, (time.perf_counter() - began) / n * 1e6))
         await kv.close()

@@ -221,7 +221,7 @@ async def fill(events: int, days: int, profiles: int, seed: int) -> None:
                         properties={"name": "click"},
                     )
                 )
-            rows = await collect.enrich(ports, visit, pending)
+            rows = await collect.enrich(ports, visit, pending, None)
             runtime.analytics_writer.add(rows)
             made += len(pending)
             if made % 5000 < len(pending):

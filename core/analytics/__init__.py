@@ -1,12 +1,44 @@
 """Analytics: views, clicks and beacon events counted without identifying anyone.
 
 The public surface for other features is ``record_after_response`` and
-``ServerEvent`` (``core.analytics.recorder``); the page snippet that sends the
-beacon is ``core.analytics.beacon.beacon_script``.
+``ServerEvent``, and the page snippet that sends the beacon (``BEACON_SNIPPET``,
+``beacon_script``). The profiles feature, above this one, provides the
+``ProfileDirectory`` analytics asks whose a profile is.
 """
 
 from __future__ import annotations
 
-from core.analytics.recorder import ServerEvent, record_after_response
+from core.analytics import dashboard, routes
+from core.analytics.beacon import BEACON_SNIPPET, beacon_script
+from core.analytics.collect import record_after_response
+from core.analytics.jobs import purge_analytics, rollup_hours, rotate_salts
+from core.analytics.models import MAX_BATCH_BYTES, ServerEvent
+from core.analytics.profile_directory import ProfileDirectory
+from core.analytics.repo import EVENTS, ROLLUPS
+from core.feature import Feature, Scheduled
+from core.http.pipeline import BodyRule
+from core.jobs.dispatcher import Job
+from core.jobs.schedule import DAILY, HOURLY
 
-__all__ = ["ServerEvent", "record_after_response"]
+FEATURE = Feature(
+    name="analytics",
+    routers=(routes.router, dashboard.router),
+    owned_tables=(EVENTS, ROLLUPS),
+    policies=(routes.COLLECT,),
+    jobs=(
+        Scheduled(HOURLY, Job("analytics_rollup", rollup_hours)),
+        Scheduled(DAILY, Job("analytics_salts", rotate_salts, lease_seconds=60)),
+        Scheduled(DAILY, Job("analytics_retention", purge_analytics)),
+    ),
+    # The beacon: navigator.sendBeacon posts text/plain (no preflight).
+    body_rules=(BodyRule("/api/collect", MAX_BATCH_BYTES, ("application/json", "text/plain")),),
+)
+
+__all__ = [
+    "BEACON_SNIPPET",
+    "FEATURE",
+    "ProfileDirectory",
+    "ServerEvent",
+    "beacon_script",
+    "record_after_response",
+]

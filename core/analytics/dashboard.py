@@ -17,9 +17,9 @@ from fastapi.responses import RedirectResponse, Response
 
 from core.analytics import dashboard_assets
 from core.analytics.dashboard_templates import TOP_LISTS, register_templates
+from core.data.actor import Actor
 from core.errors import NotFound
-from core.identity.actor import Actor
-from core.identity.auth import optional_actor
+from core.identity import optional_actor
 from core.web import templates
 from core.web.render import render
 

@@ -8,11 +8,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from core.analytics.models import DIMENSION_COLUMNS, EVENT_TYPES
-from core.data.owned import owned_table
+from core.data.owned import OwnedTable
 from core.ports import MAX_BOUND_PARAMETERS, Database, Param, Row, Statement, stmt
 
-owned_table("analytics_events", "analytics event", erase_order=10)
-owned_table("analytics_rollups", "analytics rollup", erase_order=10, export=False)
+EVENTS = OwnedTable("analytics_events", "analytics event", erase_order=10)
+ROLLUPS = OwnedTable("analytics_rollups", "analytics rollup", erase_order=10, export=False)
 
 # The columns an event row carries, in the order of the JSON arrays inserted.
 COLUMNS = (
@@ -71,22 +71,6 @@ async def insert_events(db: Database, rows: Sequence[EventRow]) -> None:
         await db.run(statements[0].sql, *statements[0].params)
     else:
         await db.batch(statements)
-
-
-async def public_profile_owners(db: Database, ids: Sequence[str]) -> dict[str, str]:
-    """Owner of each public profile among ``ids`` (unknown and private ones left out).
-
-    Reads the profiles feature's table (id, owner_id, is_public): the one
-    place analytics does; a profiles service call can replace it.
-    """
-    if not ids:
-        return {}
-    rows = await db.all(
-        "SELECT id, owner_id FROM profiles WHERE is_public = 1"
-        " AND id IN (SELECT value FROM json_each(?))",
-        json.dumps(sorted(set(ids))),
-    )
-    return {row["id"]: row["owner_id"] for row in rows}
 
 
 async def seen_since(db: Database, pairs: Sequence[tuple[str, str]], since_ms: int) -> set[str]:

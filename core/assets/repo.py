@@ -7,12 +7,12 @@ from typing import Any
 from core.assets.images import Reencoded
 from core.assets.keys import AssetKeys
 from core.clock import iso
-from core.data.owned import Owned, Page, owned_table
+from core.data.owned import Owned, OwnedTable, Page
 from core.ports import Row, Statement
 
 TABLE = "asset_uploads"
 # Before profiles (200): a profile's avatar may point at one of these rows.
-owned_table(TABLE, "asset", erase_order=150)
+ASSETS = OwnedTable(TABLE, "asset", erase_order=150)
 
 
 class AssetRepo:
@@ -20,18 +20,18 @@ class AssetRepo:
         self.owned = owned
 
     async def get(self, asset_id: str) -> Row:
-        return await self.owned.get(TABLE, asset_id)
+        return await self.owned.get(ASSETS, asset_id)
 
     async def list(self, *, limit: int, cursor: str | None, purpose: str | None) -> Page:
         if purpose is None:
-            return await self.owned.list(TABLE, limit=limit, cursor=cursor)
+            return await self.owned.list(ASSETS, limit=limit, cursor=cursor)
         return await self.owned.list(
-            TABLE, where="purpose = ?", params=(purpose,), limit=limit, cursor=cursor
+            ASSETS, where="purpose = ?", params=(purpose,), limit=limit, cursor=cursor
         )
 
     async def add_uploading(self, asset_id: str, now: float, values: dict[str, Any]) -> None:
         await self.owned.insert(
-            TABLE,
+            ASSETS,
             {
                 "id": asset_id,
                 **values,
@@ -45,7 +45,7 @@ class AssetRepo:
         self, asset_id: str, now: float, result: Reencoded, keys: AssetKeys
     ) -> None:
         await self.owned.update(
-            TABLE,
+            ASSETS,
             asset_id,
             {
                 "upload_status": "processing",
@@ -65,13 +65,13 @@ class AssetRepo:
     async def set_ready(self, asset_id: str, now: float) -> bool:
         """False when the row is gone (deleted while its files were being written)."""
         result = await self.owned.update(
-            TABLE, asset_id, {"upload_status": "ready", "updated_at": iso(now)}
+            ASSETS, asset_id, {"upload_status": "ready", "updated_at": iso(now)}
         )
         return result.changes > 0
 
     async def set_failed(self, asset_id: str, now: float, error: str, expires: float) -> None:
         await self.owned.update(
-            TABLE,
+            ASSETS,
             asset_id,
             {
                 "upload_status": "failed",
@@ -82,7 +82,7 @@ class AssetRepo:
         )
 
     def delete_statement(self, asset_id: str) -> Statement:
-        return self.owned.delete_statement(TABLE, asset_id)
+        return self.owned.delete_statement(ASSETS, asset_id)
 
     async def forget(self, asset_id: str) -> None:
         """Remove a row that never held anything (its upload was refused)."""
@@ -92,7 +92,7 @@ class AssetRepo:
     async def shares_files(self, asset_id: str, storage_key: str) -> bool:
         """Whether another live row of this owner uses the same stored files."""
         page = await self.owned.list(
-            TABLE,
+            ASSETS,
             where="storage_key = ? AND id <> ? AND upload_status <> 'failed'",
             params=(storage_key, asset_id),
             limit=1,

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from core.assets.form import read_upload
 from core.assets.models import AssetOut, AssetPage, Purpose, asset_json
+from core.assets.references import AssetReferences
 from core.assets.service import Assets
 from core.data.owned import Owned
+from core.deps import features
+from core.feature import Feature, provided
 from core.http.context import request_context
 from core.http.pipeline import BodyRule
-from core.identity.auth import owned
+from core.identity import owned
 from core.security.limits import per_client
 from core.security.ratelimit import Policy
 from core.settings import Settings
@@ -22,7 +26,8 @@ router = APIRouter(tags=["assets"])
 UPLOAD_PATH = "/api/assets"
 # Room for the multipart framing and the small fields around the file.
 MULTIPART_OVERHEAD = 64 * 1024
-UPLOADS_PER_CLIENT = per_client(Policy("asset_upload", 30, 60))
+UPLOADS = Policy("asset_upload", 30, 60)
+UPLOADS_PER_CLIENT = per_client(UPLOADS)
 
 Limit = Query(50, ge=1, le=200)
 Cursor = Query(None, max_length=200)
@@ -57,10 +62,15 @@ def upload_body_rule(settings: Settings) -> BodyRule:
     )
 
 
-def assets(request: Request, scope: Owned = Depends(owned)) -> Assets:
+def assets(
+    request: Request,
+    scope: Owned = Depends(owned),
+    built_from: Sequence[Feature] = Depends(features),
+) -> Assets:
     ctx = request_context(request.scope)
     provider = "r2" if request.app.state.runtime.name == "edge" else "local"
-    return Assets(ctx.ports, scope, storage_provider=provider, ctx=ctx)
+    references = provided(built_from, AssetReferences)  # type: ignore[type-abstract]
+    return Assets(ctx.ports, scope, storage_provider=provider, ctx=ctx, references=references)
 
 
 @router.post(

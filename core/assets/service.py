@@ -19,15 +19,15 @@ from core.assets.form import UploadForm
 from core.assets.images import ImageRejected, Reencoded, probe, reencode_off_loop
 from core.assets.keys import BLOB_METADATA, AssetKeys, keys_for
 from core.assets.models import PURPOSES
-from core.assets.repo import TABLE, AssetRepo
+from core.assets.references import AssetReferences
+from core.assets.repo import ASSETS, TABLE, AssetRepo
 from core.assets.sniff import ACCEPTED, HEAD_BYTES, describe, sniff
 from core.audit import AuditLog
-from core.data.owned import OWNED_TABLES, Owned, Page
-from core.errors import Conflict, DependencyDown, Invalid, NotFound, UnsupportedMediaType
+from core.data.owned import Owned, Page
+from core.errors import Conflict, DependencyDown, Invalid, UnsupportedMediaType
 from core.http.context import RequestContext
 from core.ids import new_id
 from core.ports import Database, Ports, Row, Statement
-from core.profiles.repo import version_bump_for_avatar
 
 log = logging.getLogger("creator_edge.assets")
 
@@ -60,12 +60,14 @@ class Assets:
         *,
         storage_provider: str,
         ctx: RequestContext | None = None,
+        references: AssetReferences | None = None,
     ) -> None:
         self.ports = ports
         self.owned = owned
         self.repo = AssetRepo(owned)
         self.storage_provider = storage_provider
         self.ctx = ctx
+        self.references = references
 
     # ------------------------------------------------------------------ read
 
@@ -144,12 +146,10 @@ class Assets:
     async def _profile(self, raw: str | None) -> str | None:
         if raw is None or not raw.strip():
             return None
-        if "profiles" in OWNED_TABLES:
-            try:
-                await self.owned.get("profiles", raw.strip())
-                return raw.strip()
-            except NotFound:
-                pass
+        if self.references is not None and await self.references.owns_profile(
+            self.owned, raw.strip()
+        ):
+            return raw.strip()
         raise _invalid("profile_id", "No profile of yours has this id.", "unknown profile")
 
     async def _reencode(self, asset_id: str, data: bytes, media: str, *, square: bool) -> Reencoded:
@@ -206,18 +206,17 @@ class Assets:
                 log.exception("deleting the files of asset %s failed", asset_id)
                 raise DependencyDown("The files could not be deleted. Try again shortly.") from None
         owner = self.owned.owner_id
+        released = [] if self.references is None else self.references.asset_removed(owner, asset_id)
         await self.ports.db.batch(
             [
                 self.repo.delete_statement(asset_id),
-                version_bump_for_avatar(owner, asset_id),
+                *released,
                 self._audit("asset.deleted", asset_id, {"storage_key": key}),
             ]
         )
-        # A deleted avatar leaves the owner's public pages at once, not when the cache
-        # expires. (Imported here: the profile page imports this module for avatars.)
-        from core.profiles.page import owner_pages_changed
-
-        await owner_pages_changed(self.ports, owner)
+        # A deleted avatar leaves the owner's public pages at once, not when the cache expires.
+        if self.references is not None:
+            await self.references.asset_removed_committed(self.ports, owner)
 
     def _audit(self, action: str, resource: str, details: Any) -> Statement:
         fields: dict[str, Any] = {}
@@ -268,6 +267,16 @@ async def ready_images(db: Database, owner_id: str, asset_ids: list[str]) -> dic
         )
         for row in rows
     }
+
+
+async def is_ready_image(owned: Owned, asset_id: str) -> bool:
+    """Whether ``asset_id`` is one of the acting user's ready images."""
+    row = await owned.find(ASSETS, asset_id)
+    return (
+        row is not None
+        and row["upload_status"] == "ready"
+        and str(row["file_type"]).startswith("image/")
+    )
 
 
 async def ready_image_urls(db: Database, owner_id: str, asset_ids: list[str]) -> dict[str, str]:

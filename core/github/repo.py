@@ -7,13 +7,13 @@ import json
 from typing import Any
 
 from core.clock import iso
-from core.data.owned import Owned, owned_table
+from core.data.owned import Owned, OwnedTable
 from core.ids import new_id
 from core.ports import Database, Row, Statement, stmt
 
 TABLE = "github_sync_jobs"
 # Jobs are erased before the links they hang from (the cascade would too).
-owned_table(TABLE, "GitHub sync job", erase_order=40)
+SYNC_JOBS = OwnedTable(TABLE, "GitHub sync job", erase_order=40)
 
 DEFAULT_INTERVAL_HOURS = 24
 MIN_INTERVAL_HOURS, MAX_INTERVAL_HOURS = 1, 168
@@ -244,5 +244,5 @@ def _finish(job_id: str, holder: str, now: float, sets: list[str], values: list[
 
 async def find_job(owned: Owned, link_id: str) -> Row | None:
     """The acting user's job of this link, if it is one of their GitHub links."""
-    page = await owned.list(TABLE, where="link_id = ?", params=(link_id,), limit=1)
+    page = await owned.list(SYNC_JOBS, where="link_id = ?", params=(link_id,), limit=1)
     return page.items[0] if page.items else None

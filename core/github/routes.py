@@ -9,7 +9,7 @@ from core import deps
 from core.data.owned import Owned
 from core.github import service
 from core.github.models import SyncSettingsIn, SyncStatusOut
-from core.identity.auth import owned
+from core.identity import owned
 from core.ports import Ports
 from core.security.limits import limit_key
 from core.security.ratelimit import Policy

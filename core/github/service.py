@@ -95,7 +95,7 @@ async def sync_now(ports: Ports, settings: Settings, owned: Owned, link_id: str)
     gate = await load_gate(ports.kv)
     if gate.paused_until is not None and gate.paused(now):
         await owned.update(
-            repo.TABLE,
+            repo.SYNC_JOBS,
             job["id"],
             {"next_sync_at": min(job["next_sync_at"], gate.paused_until)},
             where="status <> 'in_progress'",
@@ -125,5 +125,5 @@ async def set_interval(owned: Owned, link_id: str, hours: int, now: float) -> Ro
     resting = job["status"] != "in_progress" and not job["error_count"]
     if resting and job["last_sync_at"] is not None:
         values["next_sync_at"] = min(job["next_sync_at"], job["last_sync_at"] + hours * 3600)
-    await owned.update(repo.TABLE, job["id"], values)
+    await owned.update(repo.SYNC_JOBS, job["id"], values)
     return await link_job(owned, link_id)

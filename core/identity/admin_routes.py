@@ -8,9 +8,9 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 
 from core.audit import AuditLog
+from core.data.actor import Actor
 from core.data.owned import decode_cursor, encode_cursor
 from core.http.context import request_context
-from core.identity.actor import Actor
 from core.identity.auth import admin_actor, identity
 from core.identity.models import AdminUserPatch
 from core.identity.repo import UserRepo

@@ -8,10 +8,10 @@ from typing import Any
 
 from core.audit import AuditLog
 from core.clock import iso
+from core.data.actor import ROLES, Actor
 from core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from core.http.context import RequestContext
 from core.identity import validation
-from core.identity.actor import ROLES, Actor
 from core.identity.passwords import PasswordHasher
 from core.identity.repo import UserRepo
 from core.identity.sessions import Kind, NewSession, Sessions
@@ -296,3 +296,22 @@ class Identity:
         updated = await self.users.by_id(user_id)
         assert updated is not None
         return updated
+
+
+async def set_role_by_login(ports: Ports, login: str, role: str) -> Row | None:
+    """From the machine itself (the command line), how the first admin is made:
+    the account's row before the change, or None when no account has ``login``."""
+    if role not in ROLES:
+        raise Invalid(f"The role is one of {', '.join(ROLES)}.")
+    users = UserRepo(ports.db)
+    user = await users.credentials_by_login(login.strip().lower())
+    if user is None:
+        return None
+    await users.update(user["id"], {"role": role}, iso(ports.clock.now()))
+    await Sessions(ports).recache_role(user["id"], role)
+    await AuditLog(ports.db, ports.clock).record(
+        "admin.user_changed",
+        resource=user["id"],
+        details={"from_role": user["role"], "role": role, "via": "command line"},
+    )
+    return user

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from core.clock import iso
+from core.data.actor import Actor
 from core.errors import Unauthorized
-from core.identity.actor import Actor
 from core.identity.repo import SessionRepo
 from core.identity.tokens import (
     AccessClaims,
@@ -21,7 +21,7 @@ from core.identity.tokens import (
     verify_access,
 )
 from core.ids import new_id
-from core.ports import Ports
+from core.ports import Ports, Row
 
 API_SESSION_TTL = 30 * 86400
 PAGE_SESSION_TTL = 14 * 86400
@@ -120,6 +120,13 @@ class Sessions:
                 code="refresh_token_reused",
             )
         raise Unauthorized("This refresh token is not valid.", code="invalid_refresh_token")
+
+    async def of_user(self, user_id: str) -> list[Row]:
+        """The user's sessions, newest first (the account page and ``/api/me/sessions``)."""
+        return await self.repo.for_user(user_id)
+
+    async def find(self, session_id: str) -> Row | None:
+        return await self.repo.get(session_id)
 
     async def revoke(self, session_id: str, reason: str) -> bool:
         revoked = await self.repo.revoke(session_id, reason, iso(self.ports.clock.now()))

@@ -42,9 +42,8 @@ from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
-from core.github.service import github_details
+from core.github import github_details
 from core.http import headers as sec
-from core.identity.gdpr import ERASE_HOOKS
 from core.ports import KV_MIN_TTL, Ports, Row
 from core.profiles import avatars
 from core.profiles import templates as _templates  # noqa: F401 (registers the templates)
@@ -275,7 +274,3 @@ def _link(row: Row, github: dict[str, Any] | None) -> dict[str, Any]:
         "stats": " · ".join(s for s in stats if s),
         "description": gh.get("description") or "",
     }
-
-
-if forget_owner not in ERASE_HOOKS:
-    ERASE_HOOKS.append(forget_owner)

@@ -13,11 +13,11 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 
+from core.data.actor import Actor
 from core.data.owned import Owned
 from core.errors import AppError, Invalid, NotFound
 from core.http.context import request_context
-from core.identity.actor import Actor
-from core.identity.auth import optional_actor
+from core.identity import optional_actor
 from core.profiles import editor_js
 from core.profiles import templates as _templates  # noqa: F401 (registers the templates)
 from core.profiles.models import LinkIn, ProfileIn

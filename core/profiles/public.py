@@ -11,7 +11,7 @@ import re
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from core.analytics.recorder import ServerEvent, record_after_response
+from core.analytics import ServerEvent, record_after_response
 from core.http.context import request_context
 from core.profiles import page
 from core.profiles.repo import PublicRepo

@@ -10,10 +10,10 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from core.data.owned import Owned, Page, owned_table
+from core.data.owned import Owned, OwnedTable, Page
 from core.errors import BadRequest
 from core.ports import Database, Param, Row, Statement, stmt
 
@@ -21,8 +21,8 @@ from core.ports import Database, Param, Row, Statement, stmt
 _LINK_CURSOR = re.compile(r"^(\d{1,9}):([0-9A-Z]{26})$")
 
 # Parents erase after their children (other features' rows that point at links).
-owned_table("links", "link", erase_order=190)
-owned_table("profiles", "profile", erase_order=200)
+LINKS = OwnedTable("links", "link", erase_order=190)
+PROFILES = OwnedTable("profiles", "profile", erase_order=200)
 
 
 class ProfileRepo:
@@ -36,13 +36,13 @@ class ProfileRepo:
         return self.owned.owner_id
 
     async def profile(self, profile_id: str) -> Row:
-        return await self.owned.get("profiles", profile_id)
+        return await self.owned.get(PROFILES, profile_id)
 
     async def profiles(self, *, limit: int, cursor: str | None) -> Page:
-        return await self.owned.list("profiles", limit=limit, cursor=cursor)
+        return await self.owned.list(PROFILES, limit=limit, cursor=cursor)
 
     async def link(self, link_id: str) -> Row:
-        return await self.owned.get("links", link_id)
+        return await self.owned.get(LINKS, link_id)
 
     async def links(
         self, profile_id: str, *, limit: int = 10_000, cursor: str | None = None
@@ -83,7 +83,7 @@ class ProfileRepo:
     # ------------------------------------------------------------ statements
 
     def insert_profile(self, values: Mapping[str, Any]) -> Statement:
-        return self.owned.insert_statement("profiles", values)
+        return self.owned.insert_statement(PROFILES, values)
 
     def update_profile(self, profile_id: str, values: Mapping[str, Any]) -> Statement:
         """Change fields and move the profile's revision on, in one statement."""
@@ -102,7 +102,7 @@ class ProfileRepo:
         return self.update_profile(profile_id, {})
 
     def delete_profile(self, profile_id: str) -> Statement:
-        return self.owned.delete_statement("profiles", profile_id)
+        return self.owned.delete_statement(PROFILES, profile_id)
 
     def insert_link(self, values: Mapping[str, Any], position: int | None) -> list[Statement]:
         """Insert at ``position`` (shifting the links from there down), or at the end."""
@@ -140,7 +140,7 @@ class ProfileRepo:
         return statements
 
     def update_link(self, link_id: str, values: Mapping[str, Any]) -> Statement:
-        return self.owned.update_statement("links", link_id, values)
+        return self.owned.update_statement(LINKS, link_id, values)
 
     def move_link(self, link: Row, to: int) -> list[Statement]:
         """Move ``link`` to position ``to``, shifting the links in between by one."""
@@ -167,12 +167,12 @@ class ProfileRepo:
                 start,
                 link["id"],
             )
-        return [shift, self.owned.update_statement("links", link["id"], {"position": to})]
+        return [shift, self.owned.update_statement(LINKS, link["id"], {"position": to})]
 
     def delete_link(self, link: Row) -> list[Statement]:
         """Delete ``link`` and close the gap it leaves."""
         return [
-            self.owned.delete_statement("links", link["id"]),
+            self.owned.delete_statement(LINKS, link["id"]),
             stmt(
                 "UPDATE links SET position = position - 1"
                 " WHERE profile_id = ? AND owner_id = ? AND position > ?",
@@ -216,6 +216,17 @@ class PublicRepo:
     async def slug_owner(self, slug: str) -> Row | None:
         """Who holds ``slug``, public or not (for uniqueness checks only)."""
         return await self.db.first("SELECT id, owner_id FROM profiles WHERE slug = ?", slug)
+
+    async def public_owners(self, ids: Sequence[str]) -> dict[str, str]:
+        """Owner of each public profile among ``ids`` (unknown and private ones left out)."""
+        if not ids:
+            return {}
+        rows = await self.db.all(
+            "SELECT id, owner_id FROM profiles WHERE is_public = 1"
+            " AND id IN (SELECT value FROM json_each(?))",
+            json.dumps(sorted(set(ids))),
+        )
+        return {row["id"]: row["owner_id"] for row in rows}
 
     async def slugs_of(self, owner_id: str) -> list[str]:
         rows = await self.db.all("SELECT slug FROM profiles WHERE owner_id = ?", owner_id)

@@ -15,13 +15,13 @@ from core.audit import AuditLog
 from core.clock import iso
 from core.data.owned import Owned
 from core.errors import Conflict, Invalid, NotFound
-from core.github.service import github_details, job_statements_for_link
+from core.github import github_details, job_statements_for_link
 from core.http.context import RequestContext
 from core.ids import new_id
 from core.ports import IntegrityError, Ports, Row, Statement
 from core.profiles import avatars, page, validation
 from core.profiles.models import LinkIn, ProfileIn
-from core.profiles.repo import ProfileRepo, PublicRepo
+from core.profiles.repo import PROFILES, ProfileRepo, PublicRepo
 
 # A link-in-bio page with more links than this is no longer one.
 MAX_LINKS_PER_PROFILE = 200
@@ -328,7 +328,7 @@ class Profiles:
         await self._profile_changed(link["profile_id"])
 
     async def _profile_changed(self, profile_id: str) -> None:
-        profile = await self.owned.find("profiles", profile_id)
+        profile = await self.owned.find(PROFILES, profile_id)
         if profile is not None:
             await self._changed(profile["slug"])
 

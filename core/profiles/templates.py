@@ -3,7 +3,7 @@ shared template set (``core.web.templates.TEMPLATES``) on import."""
 
 from __future__ import annotations
 
-from core.analytics.beacon import BEACON_SNIPPET
+from core.analytics import BEACON_SNIPPET
 from core.web.templates import TEMPLATES
 
 # Standalone (not base.html): the smallest page that reads well, with no

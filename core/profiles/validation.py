@@ -7,7 +7,7 @@ import re
 import unicodedata
 from urllib.parse import urlsplit, urlunsplit
 
-from core.identity.validation import RESERVED_USERNAMES
+from core.identity import RESERVED_USERNAMES
 
 SLUG_MIN, SLUG_MAX = 3, 30
 URL_MAX = 2048

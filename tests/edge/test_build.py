@@ -156,15 +156,17 @@ def test_vars_are_known_settings_and_never_secrets(wrangler_toml) -> None:
 def test_every_policy_of_a_binding_shape_has_a_rate_limiting_binding() -> None:
     """At the edge a policy without a binding counts in KV, which takes one write a
     second a key: every policy the binding can serve (10 or 60 s) must have one."""
-    import core.app  # noqa: F401  (imports every feature, so every policy is declared)
-    from core.security.ratelimit import POLICIES
+    from core.feature import policies
+    from core.features import FEATURES
     from core.settings import Settings
     from worker.bindings import RATE_LIMIT_BINDINGS
 
     shapes = set(RATE_LIMIT_BINDINGS.values())
     default = Settings()
     assert (default.rate_limit, default.rate_window) in shapes
-    servable = {p.name: (p.limit, p.window) for p in POLICIES.values() if p.window in (10, 60)}
+    servable = {
+        p.name: (p.limit, p.window) for p in policies(FEATURES).values() if p.window in (10, 60)
+    }
     missing = {name: shape for name, shape in servable.items() if shape not in shapes}
     assert not missing, f"policies with no [[ratelimits]] binding of their shape: {missing}"
     assert "login" in servable and "collect" in servable
