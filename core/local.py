@@ -3,6 +3,7 @@ SQLite or Redis, blobs in a folder), wired in one place. Never loaded at the edg
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -72,6 +73,7 @@ class LocalRuntime:
         from core.adapters.http_httpx import HttpxClient
         from core.adapters.kdf_hashlib import HashlibKdf
         from core.adapters.sqlite import SQLiteDatabase
+        from core.analytics import EventWriter, MaxMindCity
 
         self.settings = settings
         data = Path(settings.data_dir)
@@ -80,6 +82,7 @@ class LocalRuntime:
         self.defer = TaskDefer()
         self.database = SQLiteDatabase(data / DATABASE_FILE)
         self.http = HttpxClient()
+        self.analytics_writer = EventWriter(self.database)
         self._redis: Any = None
         kv: KeyValue
         counter: Counter
@@ -101,13 +104,12 @@ class LocalRuntime:
             http=self.http,
             defer=self.defer,
             kdf=HashlibKdf(),
+            # Blocking work (image re-encoding) goes to a worker thread.
+            offload=asyncio.to_thread,
+            # Analytics events are buffered and written many a statement (the edge has
+            # no process to buffer in: there each request's events are one write).
+            events=self.analytics_writer,
         )
-        from core.analytics.geo import MaxMindCity
-        from core.analytics.writer import EventWriter
-
-        # Analytics events are buffered and written many a statement (the edge has
-        # no process to buffer in: there each request's events are one write).
-        self.analytics_writer = EventWriter(self.database)
         self._geoip = MaxMindCity(settings.geoip_db) if settings.geoip_db else None
         self._run_scheduler = settings.run_cron if run_scheduler is None else run_scheduler
         self._scheduler: LocalScheduler | None = None
@@ -118,7 +120,7 @@ class LocalRuntime:
 
     def request_facts(self, scope: object) -> dict[str, str]:
         """CF-IPCountry-style headers, else the MaxMind database when one is configured."""
-        from core.analytics.geo import local_facts
+        from core.analytics import local_facts
 
         return local_facts(scope, self._geoip, self.settings.client_ip_header)
 
@@ -126,7 +128,7 @@ class LocalRuntime:
         if self._started:
             return
         await self.migrate()
-        from core.analytics.agents import warm
+        from core.analytics import warm_agents as warm
 
         warm()  # the user-agent rules load once here, not on the first event
         if self._run_scheduler:

@@ -2,19 +2,24 @@
 
 The public surface for other features is ``record_after_response`` and
 ``ServerEvent``, and the page snippet that sends the beacon (``BEACON_SNIPPET``,
-``beacon_script``). The profiles feature, above this one, provides the
-``ProfileDirectory`` analytics asks whose a profile is.
+``beacon_script``); for the local runtime, its buffered ``EventWriter`` (the
+``events`` port), the MaxMind lookup and the user-agent rules' warm-up. The
+profiles feature, above this one, provides the ``ProfileDirectory`` analytics
+asks whose a profile is.
 """
 
 from __future__ import annotations
 
 from core.analytics import dashboard, routes
+from core.analytics.agents import warm as warm_agents
 from core.analytics.beacon import BEACON_SNIPPET, beacon_script
 from core.analytics.collect import record_after_response
+from core.analytics.geo import MaxMindCity, local_facts
 from core.analytics.jobs import purge_analytics, rollup_hours, rotate_salts
 from core.analytics.models import MAX_BATCH_BYTES, ServerEvent
 from core.analytics.profile_directory import ProfileDirectory
 from core.analytics.repo import EVENTS, ROLLUPS
+from core.analytics.writer import EventWriter
 from core.feature import Feature, Scheduled
 from core.http.pipeline import BodyRule
 from core.jobs.dispatcher import Job
@@ -37,8 +42,12 @@ FEATURE = Feature(
 __all__ = [
     "BEACON_SNIPPET",
     "FEATURE",
+    "EventWriter",
+    "MaxMindCity",
     "ProfileDirectory",
     "ServerEvent",
     "beacon_script",
+    "local_facts",
     "record_after_response",
+    "warm_agents",
 ]

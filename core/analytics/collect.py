@@ -13,7 +13,7 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fastapi import Request
 
@@ -22,10 +22,7 @@ from core.analytics.models import BeaconEvent, ServerEvent
 from core.analytics.profile_directory import ProfileDirectory
 from core.feature import provided
 from core.http.context import request_context
-from core.ports import Ports
-
-if TYPE_CHECKING:
-    from core.analytics.writer import EventWriter
+from core.ports import EventSink, Ports
 
 log = logging.getLogger("creator_edge.analytics")
 
@@ -84,10 +81,6 @@ def capture(request: Request) -> Visit:
     )
 
 
-def _writer(request: Request) -> EventWriter | None:
-    return getattr(request.app.state.runtime, "analytics_writer", None)
-
-
 def record_after_response(request: Request, event: ServerEvent) -> None:
     """Count ``event`` after the response is sent; never raises, never blocks."""
     try:
@@ -102,7 +95,7 @@ def record_after_response(request: Request, event: ServerEvent) -> None:
             path=path,
             query=visit.query,
         )
-        ctx.ports.defer(record(ctx.ports, _writer(request), visit, [pending], None))
+        ctx.ports.defer(record(ctx.ports, ctx.ports.events, visit, [pending], None))
     except Exception:  # counting must never break the page it counts
         log.exception("analytics: could not schedule an event")
 
@@ -113,7 +106,7 @@ def schedule_beacon(request: Request, events: Sequence[BeaconEvent]) -> None:
     pending = [_beacon_pending(e) for e in events if e.profile_id is not None]
     if pending:
         directory = provided(request.app.state.features, ProfileDirectory)  # type: ignore[type-abstract]
-        ctx.ports.defer(record(ctx.ports, _writer(request), visit, pending, directory))
+        ctx.ports.defer(record(ctx.ports, ctx.ports.events, visit, pending, directory))
 
 
 def _beacon_pending(e: BeaconEvent) -> Pending:
@@ -140,7 +133,7 @@ def _beacon_pending(e: BeaconEvent) -> Pending:
 
 async def record(
     ports: Ports,
-    writer: EventWriter | None,
+    writer: EventSink | None,
     visit: Visit,
     events: Sequence[Pending],
     directory: ProfileDirectory | None,

@@ -10,14 +10,13 @@ the header before anything is decoded, far below Pillow's own bomb limit.
 
 from __future__ import annotations
 
-import asyncio
 import io
-import sys
 from dataclasses import dataclass
 
 from PIL import Image, ImageOps
 
 from core.assets.sniff import ACCEPTED
+from core.ports import Offload
 
 # 40 megapixels: every phone and most cameras, and a bound on decoding memory.
 MAX_PIXELS = 40_000_000
@@ -152,19 +151,16 @@ def reencode(data: bytes, media_type: str, *, square_thumbnail: bool = False) ->
 
 
 async def reencode_off_loop(
-    data: bytes, media_type: str, *, square_thumbnail: bool = False
+    offload: Offload, data: bytes, media_type: str, *, square_thumbnail: bool = False
 ) -> Reencoded:
-    """``reencode`` without blocking the event loop.
+    """``reencode`` through the runtime's ``offload``, not blocking the event loop.
 
     Locally it runs in a worker thread: Pillow releases the GIL while it decodes,
     resizes and encodes, so the loop keeps serving other requests meanwhile.
-    At the edge (Pyodide, ``sys.platform == "emscripten"``) there are no threads
-    to move it to: it runs inline and holds its isolate for its CPU time (about
-    0.4 s natively for a 12 MP photo, a few times that in WebAssembly), which
-    counts against the Worker's CPU limit: uploads need the paid plan's (30 s by
-    default), not the free plan's 10 ms. A request that reaches the same
-    isolate meanwhile waits for it.
+    At the edge there are no threads to move it to: it runs inline and holds its
+    isolate for its CPU time (about 0.4 s natively for a 12 MP photo, a few times
+    that in WebAssembly), which counts against the Worker's CPU limit: uploads
+    need the paid plan's (30 s by default), not the free plan's 10 ms. A request
+    that reaches the same isolate meanwhile waits for it.
     """
-    if sys.platform == "emscripten":
-        return reencode(data, media_type, square_thumbnail=square_thumbnail)
-    return await asyncio.to_thread(reencode, data, media_type, square_thumbnail=square_thumbnail)
+    return await offload(reencode, data, media_type, square_thumbnail=square_thumbnail)

@@ -68,9 +68,8 @@ def assets(
     built_from: Sequence[Feature] = Depends(features),
 ) -> Assets:
     ctx = request_context(request.scope)
-    provider = "r2" if request.app.state.runtime.name == "edge" else "local"
     references = provided(built_from, AssetReferences)  # type: ignore[type-abstract]
-    return Assets(ctx.ports, scope, storage_provider=provider, ctx=ctx, references=references)
+    return Assets(ctx.ports, scope, ctx=ctx, references=references)
 
 
 @router.post(

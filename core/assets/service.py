@@ -58,14 +58,12 @@ class Assets:
         ports: Ports,
         owned: Owned,
         *,
-        storage_provider: str,
         ctx: RequestContext | None = None,
         references: AssetReferences | None = None,
     ) -> None:
         self.ports = ports
         self.owned = owned
         self.repo = AssetRepo(owned)
-        self.storage_provider = storage_provider
         self.ctx = ctx
         self.references = references
 
@@ -98,7 +96,7 @@ class Assets:
                 "compressed_size": len(data),
                 "width": accepted.width,
                 "height": accepted.height,
-                "storage_provider": self.storage_provider,
+                "storage_provider": self.ports.blobs.provider,
             },
         )
         square = accepted.purpose == "avatar"
@@ -154,7 +152,7 @@ class Assets:
 
     async def _reencode(self, asset_id: str, data: bytes, media: str, *, square: bool) -> Reencoded:
         try:
-            return await reencode_off_loop(data, media, square_thumbnail=square)
+            return await reencode_off_loop(self.ports.offload, data, media, square_thumbnail=square)
         except ImageRejected as rejected:
             await self.repo.forget(asset_id)  # bad input leaves nothing behind
             raise _invalid("file", rejected.message, rejected.code, rejected.code) from None
