@@ -20,6 +20,7 @@ from core.ports import Ports
 from core.runtime import Runtime
 from core.security.ratelimit import Policy
 from core.settings import Settings
+from core.web.render import environment, page_files
 
 VERSION = "0.1.0"
 
@@ -57,6 +58,7 @@ def create_app(
     app.state.settings = settings
     app.state.runtime = runtime
     app.state.features = tuple(features)
+    app.state.pages = environment(page_files(features))
     errors.install(app)
     routers = [router for f in features for router in f.routers]
     flatten(app, [*routers, *((_dev_router(),) if settings.dev else ())])

@@ -50,7 +50,8 @@ class Feature:
     jobs: Sequence[Scheduled] = ()
     # Paths taking bodies other than JSON or forms of at most max_body_bytes.
     body_rules: Sequence[BodyRuleSpec] = ()
-    # Jinja2 templates by name, for ``core.web.render``.
+    # Page files (Jinja2 templates, page scripts) by name, for ``core.web.render``:
+    # the feature's generated ``page_files.FILES`` (scripts/build_assets.py).
     templates: Mapping[str, str] = field(default_factory=dict)
     # Implementations of protocols another feature declares and cannot import
     # (it sits below this one): ``provided`` finds them for that feature.

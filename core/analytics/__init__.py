@@ -1,18 +1,18 @@
 """Analytics: views, clicks and beacon events counted without identifying anyone.
 
 The public surface for other features is ``record_after_response`` and
-``ServerEvent``, and the page snippet that sends the beacon (``BEACON_SNIPPET``,
-``beacon_script``); for the local runtime, its buffered ``EventWriter`` (the
-``events`` port), the MaxMind lookup and the user-agent rules' warm-up. The
-profiles feature, above this one, provides the ``ProfileDirectory`` analytics
-asks whose a profile is.
+``ServerEvent``, and the page snippet that sends the beacon (the template
+``analytics_beacon.html``, or ``beacon_script``). For the local runtime: the
+buffered ``EventWriter`` (the ``events`` port), the MaxMind lookup and the
+user-agent rules' warm-up. The profiles feature, above this one, provides the
+``ProfileDirectory`` analytics asks whose a profile is.
 """
 
 from __future__ import annotations
 
-from core.analytics import dashboard, routes
+from core.analytics import dashboard, page_files, routes
 from core.analytics.agents import warm as warm_agents
-from core.analytics.beacon import BEACON_SNIPPET, beacon_script
+from core.analytics.beacon import beacon_script
 from core.analytics.collect import record_after_response
 from core.analytics.geo import MaxMindCity, local_facts
 from core.analytics.jobs import purge_analytics, rollup_hours, rotate_salts
@@ -37,10 +37,10 @@ FEATURE = Feature(
     ),
     # The beacon: navigator.sendBeacon posts text/plain (no preflight).
     body_rules=(BodyRule("/api/collect", MAX_BATCH_BYTES, ("application/json", "text/plain")),),
+    templates=page_files.FILES,
 )
 
 __all__ = [
-    "BEACON_SNIPPET",
     "FEATURE",
     "EventWriter",
     "MaxMindCity",

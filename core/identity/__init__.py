@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from core.data.actor import Actor
 from core.feature import Feature, Scheduled
-from core.identity import admin_routes, pages, routes
+from core.identity import admin_routes, page_files, pages, routes
 from core.identity.auth import admin_actor, current_actor, optional_actor, owned
 from core.identity.gdpr import user_blob_prefix
 from core.identity.jobs import purge_expired_sessions
@@ -22,6 +22,7 @@ FEATURE = Feature(
     routers=(routes.router, admin_routes.router, pages.router),
     policies=(routes.LOGIN, routes.LOGIN_PER_ACCOUNT, routes.REGISTER, routes.REFRESH),
     jobs=(Scheduled(DAILY, Job("purge_expired_sessions", purge_expired_sessions)),),
+    templates=page_files.FILES,
 )
 
 __all__ = [

@@ -7,7 +7,7 @@ clicks are recorded): to those it provides ``AvatarReferences`` and the
 from __future__ import annotations
 
 from core.feature import Feature
-from core.profiles import pages, public, routes
+from core.profiles import page_files, pages, public, routes
 from core.profiles.asset_references import AvatarReferences, avatar_removed
 from core.profiles.directory import Directory
 from core.profiles.page import forget_owner, owner_pages_changed
@@ -22,6 +22,7 @@ FEATURE = Feature(
     # An erased account's pages leave the KV cache at once.
     erase_hooks=(forget_owner,),
     provides=(AvatarReferences(), Directory()),
+    templates=page_files.FILES,
 )
 
 __all__ = ["FEATURE", "avatar_removed", "owner_pages_changed"]

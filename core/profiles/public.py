@@ -16,7 +16,7 @@ from core.http.context import request_context
 from core.profiles import page
 from core.profiles.repo import PublicRepo
 from core.profiles.service import public_path
-from core.web.render import render
+from core.web.render import pages, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -35,7 +35,7 @@ async def public_profile(slug: str, request: Request) -> Response:
     if not _SLUG_SHAPE.match(slug):
         return _missing(request)
     ctx = request_context(request.scope)
-    rendered = await page.lookup(ctx.ports, slug.lower())
+    rendered = await page.lookup(ctx.ports, pages(request), slug.lower())
     if rendered is None:
         return _missing(request)
     record_after_response(

@@ -1,9 +1,16 @@
-"""Render a page: Jinja2 with autoescaping, templates kept in Python modules so
-the worker bundle carries them as code, and the response's CSP nonce."""
+"""Render a page: Jinja2 with autoescaping over the features' page files, one
+layout (``base.html``) with the product's navigation, and the response's CSP nonce.
+
+The templates are files (``core/<feature>/templates/*.html``); the worker bundle
+carries Python modules only, so ``scripts/build_assets.py`` builds each
+feature's files into its ``page_files`` module, and the loader reads those: the
+same text locally and at the edge, with no filesystem to assume. Each feature
+declares its files (``Feature.templates``); ``create_app`` builds one
+environment of them and the layout's (``app.state.pages``)."""
 
 from __future__ import annotations
 
-import functools
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -12,23 +19,67 @@ from fastapi.responses import HTMLResponse
 from jinja2 import DictLoader, Environment, select_autoescape
 
 from core.errors import Forbidden
+from core.feature import Feature
 from core.http.context import request_context
-from core.web import templates
+from core.web import page_files as layout_files
+
+# What the layout's navigation offers: to a visitor, signing in or up; to a
+# signed-in person, their pages. (The public profile page is the creator's,
+# not the product's: it has no part of this layout.)
+SIGNED_OUT_NAV: tuple[tuple[str, str], ...] = (
+    ("/login", "Sign in"),
+    ("/register", "Create an account"),
+)
+SIGNED_IN_NAV: tuple[tuple[str, str], ...] = (
+    ("/editor", "Editor"),
+    ("/dashboard", "Dashboard"),
+    ("/account", "Account"),
+)
 
 
-@functools.lru_cache(maxsize=1)
-def environment() -> Environment:
+def page_files(features: Sequence[Feature]) -> dict[str, str]:
+    """The layout's and every feature's page files (templates and scripts) by name:
+    one name space, checked unique."""
+    merged: dict[str, str] = dict(layout_files.FILES)
+    for files in (f.templates for f in features):
+        clash = merged.keys() & files.keys()
+        if clash:
+            raise RuntimeError(f"two features name the page file {sorted(clash)}")
+        merged.update(files)
+    return merged
+
+
+def environment(files: Mapping[str, str]) -> Environment:
     return Environment(
-        loader=DictLoader(templates.TEMPLATES),
+        loader=DictLoader(dict(files)),
         autoescape=select_autoescape(default=True, default_for_string=True),
         auto_reload=False,
     )
 
 
-def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+def render(
+    request: Request, name: str, status: int = 200, *, signed_in: bool = False, **context: Any
+) -> HTMLResponse:
+    """A page of the product in the shared layout; ``signed_in`` picks its navigation."""
     ctx = request_context(request.scope)
-    html = environment().get_template(name).render(nonce=ctx.nonce, **context)
+    html = (
+        pages(request)
+        .get_template(name)
+        .render(
+            nonce=ctx.nonce,
+            nav=SIGNED_IN_NAV if signed_in else SIGNED_OUT_NAV,
+            signed_in=signed_in,
+            current=request.url.path,
+            **context,
+        )
+    )
     return HTMLResponse(html, status_code=status, headers={"cache-control": "no-store"})
+
+
+def pages(request: Request) -> Environment:
+    """The app's page templates (built once by ``create_app``)."""
+    env: Environment = request.app.state.pages
+    return env
 
 
 def check_origin(request: Request) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 from tests.core import importgraph
@@ -48,3 +49,11 @@ def test_a_function_local_cycle_fails(tmp_path: Path) -> None:
     ids.write_text(ids.read_text() + "\n\ndef _late() -> None:\n    from core import clock\n")
     assert ["core.clock", "core.ids"] in importgraph.cycles(importgraph.build(copy))
 
+
+def test_side_effect_imports_are_only_re_exports_in_init_files() -> None:
+    """Importing a module registers nothing: no import kept only for its effects."""
+    result = subprocess.run(
+        ["grep", "-rn", "noqa: F401", str(CORE)], capture_output=True, text=True, check=False
+    )
+    lines = [line for line in result.stdout.splitlines() if line]
+    assert all(line.split(":", 1)[0].endswith("__init__.py") for line in lines), "\n".join(lines)
