@@ -162,8 +162,9 @@ async def ensure_profiles(app, runtime, want: int) -> list[tuple[str, str, list[
 
 
 async def fill(events: int, days: int, profiles: int, seed: int) -> None:
-    from core.analytics import collect, rollup
+    from core.analytics.ingest import collect
     from core.analytics.repo import set_folded_to_statement
+    from core.analytics.reports import rollup
     from core.app import create_app
     from core.local import LocalRuntime, load_settings
 

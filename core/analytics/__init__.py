@@ -10,16 +10,17 @@ user-agent rules' warm-up. The profiles feature, above this one, provides the
 
 from __future__ import annotations
 
-from core.analytics import dashboard, page_files, routes
-from core.analytics.agents import warm as warm_agents
-from core.analytics.beacon import beacon_script
-from core.analytics.collect import record_after_response
-from core.analytics.geo import MaxMindCity, local_facts
+from core.analytics import page_files, routes
+from core.analytics.ingest.agents import warm as warm_agents
+from core.analytics.ingest.beacon import beacon_script
+from core.analytics.ingest.collect import record_after_response
+from core.analytics.ingest.geo import MaxMindCity, local_facts
+from core.analytics.ingest.writer import EventWriter
 from core.analytics.jobs import purge_analytics, rollup_hours, rotate_salts
 from core.analytics.models import MAX_BATCH_BYTES, ServerEvent
 from core.analytics.profile_directory import ProfileDirectory
 from core.analytics.repo import EVENTS, ROLLUPS
-from core.analytics.writer import EventWriter
+from core.analytics.reports import dashboard
 from core.feature import Feature, Scheduled
 from core.http.pipeline import BodyRule
 from core.jobs.dispatcher import Job

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import ValidationError
 
-from core.analytics import collect, export
+from core.analytics.ingest import collect
 from core.analytics.models import (
     MAX_BATCH_BYTES,
     MAX_BATCH_EVENTS,
@@ -20,7 +20,8 @@ from core.analytics.models import (
     Summary,
 )
 from core.analytics.profile_directory import ProfileDirectory
-from core.analytics.service import Analytics, ceil_to
+from core.analytics.reports import export
+from core.analytics.reports.service import Analytics, ceil_to
 from core.data.owned import Owned
 from core.deps import ports as ports_of
 from core.errors import BadRequest, Invalid, NotFound, PayloadTooLarge

@@ -8,8 +8,9 @@ import subprocess
 
 import pytest
 
-from core.analytics import beacon, collect, repo
-from core.analytics.writer import EventWriter
+from core.analytics import repo
+from core.analytics.ingest import beacon, collect
+from core.analytics.ingest.writer import EventWriter
 from core.profiles.directory import Directory
 from tests.analytics.conftest import CHROME, events, settle
 

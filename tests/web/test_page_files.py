@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.analytics.beacon import BEACON_JS, beacon_script
+from core.analytics.ingest.beacon import BEACON_JS, beacon_script
 from core.features import FEATURES
 from core.profiles import editor_js
 from core.web.render import environment, page_files

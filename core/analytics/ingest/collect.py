@@ -17,7 +17,8 @@ from typing import Any
 
 from fastapi import Request
 
-from core.analytics import agents, repo, salts, sources
+from core.analytics import repo
+from core.analytics.ingest import agents, salts, sources
 from core.analytics.models import BeaconEvent, ServerEvent
 from core.analytics.profile_directory import ProfileDirectory
 from core.feature import provided

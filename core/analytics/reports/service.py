@@ -32,7 +32,7 @@ from core.analytics.models import (
     Ranked,
     Summary,
 )
-from core.analytics.rollup import DAY, HOUR, day_floor, hour_floor
+from core.analytics.reports.rollup import DAY, HOUR, day_floor, hour_floor
 from core.clock import iso
 from core.ports import Database, Row
 
