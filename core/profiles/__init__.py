@@ -7,10 +7,12 @@ clicks are recorded): to those it provides ``AvatarReferences`` and the
 from __future__ import annotations
 
 from core.feature import Feature
-from core.profiles import page_files, pages, public, routes
+from core.profiles import page_files, routes
 from core.profiles.asset_references import AvatarReferences, avatar_removed
 from core.profiles.directory import Directory
-from core.profiles.page import forget_owner, owner_pages_changed
+from core.profiles.editor import routes as pages
+from core.profiles.public_page import routes as public
+from core.profiles.public_page.page import forget_owner, owner_pages_changed
 from core.profiles.repo import LINKS, PROFILES
 
 FEATURE = Feature(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from core.data.owned import Owned
 from core.ports import Ports, Statement
-from core.profiles.page import owner_pages_changed
+from core.profiles.public_page.page import owner_pages_changed
 from core.profiles.repo import PROFILES, version_bump_for_avatar
 
 

@@ -19,8 +19,9 @@ from core.github import github_details, job_statements_for_link
 from core.http.context import RequestContext
 from core.ids import new_id
 from core.ports import IntegrityError, Ports, Row, Statement
-from core.profiles import avatars, page, validation
+from core.profiles import avatars, validation
 from core.profiles.models import LinkIn, ProfileIn
+from core.profiles.public_page import page
 from core.profiles.repo import PROFILES, ProfileRepo, PublicRepo
 
 # A link-in-bio page with more links than this is no longer one.

@@ -68,7 +68,7 @@ names = sorted(env.list_templates())
 for name in names:
     if name.endswith(".html"):
         env.get_template(name)
-from core.profiles import editor_js
+from core.profiles.editor import script as editor_js
 assert "avatar" in editor_js.EDITOR_JS
 beacon = env.get_template("analytics_beacon.html").render(nonce="n", profile_id="p")
 assert "creatorEdge" in beacon and beacon.startswith('<script nonce="n" data-profile="p">')

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from core.analytics.ingest.beacon import BEACON_JS, beacon_script
 from core.features import FEATURES
-from core.profiles import editor_js
+from core.profiles.editor import script as editor_js
 from core.web.render import environment, page_files
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -18,7 +18,7 @@ from core.data.owned import Owned
 from core.errors import AppError, Invalid, NotFound
 from core.http.context import request_context
 from core.identity import optional_actor
-from core.profiles import editor_js
+from core.profiles.editor import script as editor_js
 from core.profiles.models import LinkIn, ProfileIn
 from core.profiles.service import Profiles
 from core.web.render import check_origin, render

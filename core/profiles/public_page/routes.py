@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from core.analytics import ServerEvent, record_after_response
 from core.http.context import request_context
-from core.profiles import page
+from core.profiles.public_page import page
 from core.profiles.repo import PublicRepo
 from core.profiles.service import public_path
 from core.web.render import pages, render
