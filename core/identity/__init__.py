@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from core.data.actor import Actor
 from core.feature import Feature, Scheduled
-from core.identity import admin_routes, page_files, pages, routes
+from core.identity import page_files
 from core.identity.auth import admin_actor, current_actor, optional_actor, owned
 from core.identity.gdpr import user_blob_prefix
 from core.identity.jobs import purge_expired_sessions
+from core.identity.routes import admin, api, pages
 from core.identity.service import set_role_by_login
 from core.identity.validation import RESERVED_USERNAMES
 from core.jobs.dispatcher import Job
@@ -19,8 +20,8 @@ from core.jobs.schedule import DAILY
 
 FEATURE = Feature(
     name="identity",
-    routers=(routes.router, admin_routes.router, pages.router),
-    policies=(routes.LOGIN, routes.LOGIN_PER_ACCOUNT, routes.REGISTER, routes.REFRESH),
+    routers=(api.router, admin.router, pages.router),
+    policies=(api.LOGIN, api.LOGIN_PER_ACCOUNT, api.REGISTER, api.REFRESH),
     jobs=(Scheduled(DAILY, Job("purge_expired_sessions", purge_expired_sessions)),),
     templates=page_files.FILES,
 )

@@ -13,7 +13,7 @@ from core.data.actor import Actor
 from core.errors import AppError
 from core.http.context import request_context
 from core.identity.auth import SESSION_COOKIE, identity, optional_actor
-from core.identity.routes import LOGIN, LOGIN_PER_ACCOUNT, REGISTER
+from core.identity.routes.api import LOGIN, LOGIN_PER_ACCOUNT, REGISTER
 from core.identity.service import Identity, SignedIn, public_user
 from core.identity.sessions import PAGE_SESSION_TTL
 from core.identity.tokens import hash_secret
