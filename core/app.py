@@ -64,7 +64,7 @@ def create_app(
     flatten(app, [*routers, *((_dev_router(),) if settings.dev else ())])
     index_routes(app)
     app.add_middleware(
-        Pipeline,  # type: ignore[arg-type]
+        Pipeline,
         runtime=runtime,
         default_policy=Policy("default", settings.rate_limit, settings.rate_window),
         pepper=settings.ip_pepper.get_secret_value().encode(),

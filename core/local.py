@@ -20,6 +20,8 @@ from core.ports import Clock, Counter, KeyValue, Ports
 from core.settings import Settings
 
 if TYPE_CHECKING:
+    from pydantic import SecretStr
+
     from core.jobs.local_scheduler import LocalScheduler
 
 log = logging.getLogger("creator_edge.local")
@@ -54,7 +56,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
     )
 
 
-def _secret(value: str):
+def _secret(value: str) -> SecretStr:
     from pydantic import SecretStr
 
     return SecretStr(value)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
@@ -21,7 +23,7 @@ router = APIRouter(tags=["github"])
 SYNC_NOW_PER_USER = Policy("github_sync_now", 6, 600)
 
 
-def _answer(body: SyncStatusOut | dict, status: int = 200) -> JSONResponse:
+def _answer(body: SyncStatusOut | dict[str, Any], status: int = 200) -> JSONResponse:
     return JSONResponse(body, status_code=status, headers={"cache-control": "no-store"})
 
 

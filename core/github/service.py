@@ -41,7 +41,9 @@ def job_statements_for_link(
     return [repo.upsert_job_statement(owned.owner_id, link_id, owner, name, now, interval_hours)]
 
 
-async def github_details(db: Database, owner_id: str, link_ids: list[str]) -> dict[str, dict]:
+async def github_details(
+    db: Database, owner_id: str, link_ids: list[str]
+) -> dict[str, dict[str, Any]]:
     """The ``github`` object of each of these links that is a GitHub link:
     stars, forks, language, description, topics, pushed_at, synced_at, status, gone."""
     rows = await repo.jobs_for_links(db, owner_id, link_ids)
