@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from core.assets.form import read_upload
-from core.assets.models import AssetOut, AssetPage, Purpose, asset_json
+from core.assets.models import AssetOut, AssetPage, Purpose
 from core.assets.references import AssetReferences
 from core.assets.service import Assets
 from core.data.owned import Owned
@@ -83,7 +83,7 @@ async def upload_asset(request: Request, service: Assets = Depends(assets)) -> A
     """Upload an image (multipart: ``file``, ``purpose``); it is stored re-encoded."""
     settings: Settings = request.app.state.settings
     form = await read_upload(request, file_field="file", max_file_bytes=settings.max_upload_bytes)
-    return asset_json(await service.upload(form))
+    return await service.upload(form)
 
 
 @router.get(UPLOAD_PATH, response_model=AssetPage)
@@ -93,13 +93,12 @@ async def list_assets(
     purpose: Purpose | None = None,
     service: Assets = Depends(assets),
 ) -> Any:
-    page = await service.list(limit=limit, cursor=cursor, purpose=purpose)
-    return {"items": [asset_json(row) for row in page.items], "next_cursor": page.next_cursor}
+    return await service.list(limit=limit, cursor=cursor, purpose=purpose)
 
 
 @router.get(UPLOAD_PATH + "/{asset_id}", response_model=AssetOut)
 async def read_asset(asset_id: str, service: Assets = Depends(assets)) -> Any:
-    return asset_json(await service.get(asset_id))
+    return await service.get(asset_id)
 
 
 @router.delete(UPLOAD_PATH + "/{asset_id}", status_code=204)

@@ -10,7 +10,6 @@ failed and deletes whatever part was written (503).
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -18,16 +17,16 @@ from typing import Any
 from core.assets.form import UploadForm
 from core.assets.images import ImageRejected, Reencoded, probe, reencode_off_loop
 from core.assets.keys import BLOB_METADATA, AssetKeys, keys_for
-from core.assets.models import PURPOSES
+from core.assets.models import PURPOSES, AssetOut, AssetPage
 from core.assets.references import AssetReferences
-from core.assets.repo import ASSETS, TABLE, AssetRepo
+from core.assets.repo import AssetRepo, AssetRow, ready_image_rows
 from core.assets.sniff import ACCEPTED, HEAD_BYTES, describe, sniff
 from core.audit import AuditLog
-from core.data.owned import Owned, Page
+from core.data.owned import Owned
 from core.errors import Conflict, DependencyDown, Invalid, UnsupportedMediaType
 from core.http.context import RequestContext
 from core.ids import new_id
-from core.ports import Database, Ports, Row, Statement
+from core.ports import Database, Ports, Statement
 
 log = logging.getLogger("creator_edge.assets")
 
@@ -69,15 +68,16 @@ class Assets:
 
     # ------------------------------------------------------------------ read
 
-    async def get(self, asset_id: str) -> Row:
-        return await self.repo.get(asset_id)
+    async def get(self, asset_id: str) -> AssetOut:
+        return asset_out(await self.repo.get(asset_id))
 
-    async def list(self, *, limit: int, cursor: str | None, purpose: str | None) -> Page:
-        return await self.repo.list(limit=limit, cursor=cursor, purpose=purpose)
+    async def list(self, *, limit: int, cursor: str | None, purpose: str | None) -> AssetPage:
+        page = await self.repo.list(limit=limit, cursor=cursor, purpose=purpose)
+        return AssetPage(items=[asset_out(row) for row in page.items], next_cursor=page.next_cursor)
 
     # ---------------------------------------------------------------- upload
 
-    async def upload(self, form: UploadForm) -> Row:
+    async def upload(self, form: UploadForm) -> AssetOut:
         """Check, re-encode and store one upload; the ready row."""
         data = bytes(form.file)
         accepted = await self._accept(form, data)
@@ -107,7 +107,7 @@ class Assets:
         if not await self.repo.set_ready(asset_id, self.ports.clock.now()):
             await self._discard(asset_id, keys)
             raise Conflict("The asset was deleted while it was being stored.")
-        return await self.repo.get(asset_id)
+        return asset_out(await self.repo.get(asset_id))
 
     async def _accept(self, form: UploadForm, data: bytes) -> _Accepted:
         """The cheap checks, before anything is written: fields, type, pixel count."""
@@ -244,16 +244,7 @@ class ReadyImage:
 async def ready_images(db: Database, owner_id: str, asset_ids: list[str]) -> dict[str, ReadyImage]:
     """For public pages, which have no acting user: those of ``asset_ids`` that are
     ready images of ``owner_id`` (any other id is simply left out)."""
-    wanted = sorted({i for i in asset_ids if i})
-    if not wanted:
-        return {}
-    rows = await db.all(
-        f"SELECT id, purpose, public_url, thumbnail_url, width, height FROM {TABLE}"  # noqa: S608
-        " WHERE owner_id = ? AND upload_status = 'ready'"
-        " AND id IN (SELECT value FROM json_each(?))",
-        owner_id,
-        json.dumps(wanted),
-    )
+    rows = await ready_image_rows(db, owner_id, asset_ids)
     return {
         row["id"]: ReadyImage(
             row["id"],
@@ -269,14 +260,43 @@ async def ready_images(db: Database, owner_id: str, asset_ids: list[str]) -> dic
 
 async def is_ready_image(owned: Owned, asset_id: str) -> bool:
     """Whether ``asset_id`` is one of the acting user's ready images."""
-    row = await owned.find(ASSETS, asset_id)
+    row = await AssetRepo(owned).find(asset_id)
     return (
         row is not None
         and row["upload_status"] == "ready"
-        and str(row["file_type"]).startswith("image/")
+        and row["file_type"].startswith("image/")
     )
 
 
 async def ready_image_urls(db: Database, owner_id: str, asset_ids: list[str]) -> dict[str, str]:
     """The public URL of each of ``asset_ids`` that is a ready image of ``owner_id``."""
     return {i: image.url for i, image in (await ready_images(db, owner_id, asset_ids)).items()}
+
+
+def asset_out(row: AssetRow) -> AssetOut:
+    """The API's view of an ``asset_uploads`` row."""
+    ready = row["upload_status"] == "ready"
+    return AssetOut.model_validate(
+        {
+            "id": row["id"],
+            "purpose": row["purpose"],
+            "status": row["upload_status"],
+            "url": row["public_url"] if ready else None,
+            "thumbnail_url": row["thumbnail_url"] if ready else None,
+            "type": row["file_type"],
+            "source_type": row["source_type"],
+            "file_name": row["file_name"],
+            "width": row["width"],
+            "height": row["height"],
+            "sizes": {
+                "original": row["original_size"],
+                "received": row["compressed_size"],
+                "stored": row["file_size"],
+                "thumbnail": row["thumbnail_size"],
+            },
+            "profile_id": row["profile_id"],
+            "error": row["upload_error"],
+            "uploaded_at": row["uploaded_at"],
+            "expires_at": row["expires_at"],
+        }
+    )

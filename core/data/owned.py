@@ -15,7 +15,7 @@ import base64
 import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from core.data.actor import Actor
 from core.errors import BadRequest, NotFound
@@ -54,9 +54,14 @@ def _columns(values: Mapping[str, Any]) -> list[str]:
     return list(values)
 
 
+R = TypeVar("R")
+
+
 @dataclass(frozen=True, slots=True)
-class Page:
-    items: list[Row]
+class Page(Generic[R]):
+    """One page of rows (``Row`` from ``Owned``, a repo's typed row from the repo)."""
+
+    items: list[R]
     next_cursor: str | None
 
 
@@ -115,7 +120,7 @@ class Owned:
         limit: int = 50,
         cursor: str | None = None,
         newest_first: bool = True,
-    ) -> Page:
+    ) -> Page[Row]:
         """A page of the actor's rows, ordered by id; ``where`` narrows it further."""
         after = decode_cursor(cursor)
         clauses = ["owner_id = ?"]

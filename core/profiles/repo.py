@@ -38,7 +38,7 @@ class ProfileRepo:
     async def profile(self, profile_id: str) -> Row:
         return await self.owned.get(PROFILES, profile_id)
 
-    async def profiles(self, *, limit: int, cursor: str | None) -> Page:
+    async def profiles(self, *, limit: int, cursor: str | None) -> Page[Row]:
         return await self.owned.list(PROFILES, limit=limit, cursor=cursor)
 
     async def link(self, link_id: str) -> Row:

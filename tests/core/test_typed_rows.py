@@ -1,0 +1,35 @@
+"""Typed rows against the migrated schema: a repo's row type names every column
+of its table, with the column's type, optional exactly where the column is nullable."""
+
+from __future__ import annotations
+
+import types
+from typing import Union, get_args, get_origin, get_type_hints
+
+import pytest
+
+from core.assets.repo import AssetRow
+
+ROW_TYPES = {"asset_uploads": AssetRow}
+SQL_TYPES = {"TEXT": str, "INTEGER": int, "REAL": float, "BLOB": bytes}
+
+
+def _parts(hint: object) -> tuple[set[object], bool]:
+    if get_origin(hint) in (Union, types.UnionType):
+        args = set(get_args(hint))
+        return args - {type(None)}, type(None) in args
+    return {hint}, False
+
+
+@pytest.mark.parametrize("table", sorted(ROW_TYPES))
+async def test_a_row_type_is_its_tables_columns(runtime, table: str) -> None:
+    columns = await runtime.database.all(
+        'SELECT name, type, "notnull", pk FROM pragma_table_info(?)', table
+    )
+    hints = get_type_hints(ROW_TYPES[table])
+    assert set(hints) == {c["name"] for c in columns}
+    for column in columns:
+        kinds, optional = _parts(hints[column["name"]])
+        assert kinds == {SQL_TYPES[column["type"]]}, column["name"]
+        nullable = not (column["notnull"] or column["pk"])
+        assert optional == nullable, column["name"]
