@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
@@ -23,8 +21,10 @@ router = APIRouter(tags=["github"])
 SYNC_NOW_PER_USER = Policy("github_sync_now", 6, 600)
 
 
-def _answer(body: SyncStatusOut | dict[str, Any], status: int = 200) -> JSONResponse:
-    return JSONResponse(body, status_code=status, headers={"cache-control": "no-store"})
+def _answer(body: SyncStatusOut, status: int = 200) -> JSONResponse:
+    return JSONResponse(
+        body.model_dump(), status_code=status, headers={"cache-control": "no-store"}
+    )
 
 
 @router.get(

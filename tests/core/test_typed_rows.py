@@ -9,8 +9,9 @@ from typing import Union, get_args, get_origin, get_type_hints
 import pytest
 
 from core.assets.repo import AssetRow
+from core.github.repo import SyncJobRow
 
-ROW_TYPES = {"asset_uploads": AssetRow}
+ROW_TYPES = {"asset_uploads": AssetRow, "github_sync_jobs": SyncJobRow}
 SQL_TYPES = {"TEXT": str, "INTEGER": int, "REAL": float, "BLOB": bytes}
 
 
