@@ -11,7 +11,7 @@ import base64
 import json
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from core.data.owned import Owned, OwnedTable, Page
 from core.errors import BadRequest
@@ -25,6 +25,35 @@ LINKS = OwnedTable("links", "link", erase_order=190)
 PROFILES = OwnedTable("profiles", "profile", erase_order=200)
 
 
+class ProfileRow(TypedDict):
+    """A row of ``profiles`` (d1_migrations/0003_profiles.sql)."""
+
+    id: str
+    owner_id: str
+    slug: str
+    display_name: str
+    bio: str | None
+    avatar_asset_id: str | None
+    is_public: int
+    version: int
+    created_at: str
+    updated_at: str
+
+
+class LinkRow(TypedDict):
+    """A row of ``links`` (d1_migrations/0003_profiles.sql)."""
+
+    id: str
+    owner_id: str
+    profile_id: str
+    title: str
+    url: str
+    position: int
+    is_active: int
+    created_at: str
+    updated_at: str
+
+
 class ProfileRepo:
     """The acting user's profiles and links."""
 
@@ -35,18 +64,22 @@ class ProfileRepo:
     def owner_id(self) -> str:
         return self.owned.owner_id
 
-    async def profile(self, profile_id: str) -> Row:
-        return await self.owned.get(PROFILES, profile_id)
+    async def profile(self, profile_id: str) -> ProfileRow:
+        return cast(ProfileRow, await self.owned.get(PROFILES, profile_id))
 
-    async def profiles(self, *, limit: int, cursor: str | None) -> Page[Row]:
-        return await self.owned.list(PROFILES, limit=limit, cursor=cursor)
+    async def find_profile(self, profile_id: str) -> ProfileRow | None:
+        return cast(ProfileRow | None, await self.owned.find(PROFILES, profile_id))
 
-    async def link(self, link_id: str) -> Row:
-        return await self.owned.get(LINKS, link_id)
+    async def profiles(self, *, limit: int, cursor: str | None) -> Page[ProfileRow]:
+        page = await self.owned.list(PROFILES, limit=limit, cursor=cursor)
+        return Page(cast(list[ProfileRow], page.items), page.next_cursor)
+
+    async def link(self, link_id: str) -> LinkRow:
+        return cast(LinkRow, await self.owned.get(LINKS, link_id))
 
     async def links(
         self, profile_id: str, *, limit: int = 10_000, cursor: str | None = None
-    ) -> tuple[list[Row], str | None]:
+    ) -> tuple[list[LinkRow], str | None]:
         """A profile's links in order, a page at a time (cursor: the last position and id)."""
         clauses = ["profile_id = ?", "owner_id = ?"]
         params: list[Param] = [profile_id, self.owner_id]
@@ -54,11 +87,14 @@ class ProfileRepo:
             position, last_id = _decode_link_cursor(cursor)
             clauses.append("(position > ? OR (position = ? AND id > ?))")
             params += [position, position, last_id]
-        rows = await self.owned.db.all(
-            f"SELECT * FROM links WHERE {' AND '.join(clauses)}"  # noqa: S608 (fixed clauses)
-            " ORDER BY position, id LIMIT ?",
-            *params,
-            limit + 1,
+        rows = cast(
+            list[LinkRow],
+            await self.owned.db.all(
+                f"SELECT * FROM links WHERE {' AND '.join(clauses)}"  # noqa: S608 (fixed clauses)
+                " ORDER BY position, id LIMIT ?",
+                *params,
+                limit + 1,
+            ),
         )
         if len(rows) <= limit:
             return rows, None
@@ -142,7 +178,7 @@ class ProfileRepo:
     def update_link(self, link_id: str, values: Mapping[str, Any]) -> Statement:
         return self.owned.update_statement(LINKS, link_id, values)
 
-    def move_link(self, link: Row, to: int) -> list[Statement]:
+    def move_link(self, link: LinkRow, to: int) -> list[Statement]:
         """Move ``link`` to position ``to``, shifting the links in between by one."""
         start = link["position"]
         if to == start:
@@ -169,7 +205,7 @@ class ProfileRepo:
             )
         return [shift, self.owned.update_statement(LINKS, link["id"], {"position": to})]
 
-    def delete_link(self, link: Row) -> list[Statement]:
+    def delete_link(self, link: LinkRow) -> list[Statement]:
         """Delete ``link`` and close the gap it leaves."""
         return [
             self.owned.delete_statement(LINKS, link["id"]),

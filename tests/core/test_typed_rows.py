@@ -10,8 +10,14 @@ import pytest
 
 from core.assets.repo import AssetRow
 from core.github.repo import SyncJobRow
+from core.profiles.repo import LinkRow, ProfileRow
 
-ROW_TYPES = {"asset_uploads": AssetRow, "github_sync_jobs": SyncJobRow}
+ROW_TYPES = {
+    "asset_uploads": AssetRow,
+    "github_sync_jobs": SyncJobRow,
+    "profiles": ProfileRow,
+    "links": LinkRow,
+}
 SQL_TYPES = {"TEXT": str, "INTEGER": int, "REAL": float, "BLOB": bytes}
 
 
