@@ -52,19 +52,31 @@ def asset_row(row: Row) -> AssetRow:
     return cast(AssetRow, row)
 
 
-async def ready_image_rows(db: Database, owner_id: str, asset_ids: list[str]) -> list[Row]:
+class PublicImage(TypedDict):
+    """What a public page may show of a ready image."""
+
+    id: str
+    purpose: str
+    public_url: str
+    thumbnail_url: str
+    width: int
+    height: int
+
+
+async def ready_image_rows(db: Database, owner_id: str, asset_ids: list[str]) -> list[PublicImage]:
     """For public pages, which have no acting user: the public fields of those of
     ``asset_ids`` that are ready images of ``owner_id``."""
     wanted = sorted({i for i in asset_ids if i})
     if not wanted:
         return []
-    return await db.all(
+    rows = await db.all(
         f"SELECT id, purpose, public_url, thumbnail_url, width, height FROM {TABLE}"  # noqa: S608
         " WHERE owner_id = ? AND upload_status = 'ready'"
         " AND id IN (SELECT value FROM json_each(?))",
         owner_id,
         json.dumps(wanted),
     )
+    return cast(list[PublicImage], rows)
 
 
 class AssetRepo:

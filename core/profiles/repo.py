@@ -15,7 +15,7 @@ from typing import Any, TypedDict, cast
 
 from core.data.owned import Owned, OwnedTable, Page
 from core.errors import BadRequest
-from core.ports import Database, Param, Row, Statement, stmt
+from core.ports import Database, Param, Statement, stmt
 
 # A links cursor wraps the last position and id seen.
 _LINK_CURSOR = re.compile(r"^(\d{1,9}):([0-9A-Z]{26})$")
@@ -243,15 +243,49 @@ def _decode_link_cursor(cursor: str) -> tuple[int, str]:
     return int(match[1]), match[2]
 
 
+class SlugHolder(TypedDict):
+    id: str
+    owner_id: str
+
+
+class PublicProfile(TypedDict):
+    """What the public page shows of a public profile."""
+
+    id: str
+    owner_id: str
+    slug: str
+    display_name: str
+    bio: str | None
+    avatar_asset_id: str | None
+    version: int
+    updated_at: str
+
+
+class PublicLink(TypedDict):
+    id: str
+    title: str
+    url: str
+
+
+class LinkTarget(TypedDict):
+    """Where an active link of a public profile goes, and whose it is."""
+
+    url: str
+    owner_id: str
+    profile_id: str
+    slug: str
+
+
 class PublicRepo:
     """What anyone may read: public profiles and their active links."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def slug_owner(self, slug: str) -> Row | None:
+    async def slug_owner(self, slug: str) -> SlugHolder | None:
         """Who holds ``slug``, public or not (for uniqueness checks only)."""
-        return await self.db.first("SELECT id, owner_id FROM profiles WHERE slug = ?", slug)
+        row = await self.db.first("SELECT id, owner_id FROM profiles WHERE slug = ?", slug)
+        return cast(SlugHolder | None, row)
 
     async def public_owners(self, ids: Sequence[str]) -> dict[str, str]:
         """Owner of each public profile among ``ids`` (unknown and private ones left out)."""
@@ -268,28 +302,31 @@ class PublicRepo:
         rows = await self.db.all("SELECT slug FROM profiles WHERE owner_id = ?", owner_id)
         return [row["slug"] for row in rows]
 
-    async def profile_by_slug(self, slug: str) -> Row | None:
-        return await self.db.first(
+    async def profile_by_slug(self, slug: str) -> PublicProfile | None:
+        row = await self.db.first(
             "SELECT id, owner_id, slug, display_name, bio, avatar_asset_id, version, updated_at"
             " FROM profiles WHERE slug = ? AND is_public = 1",
             slug,
         )
+        return cast(PublicProfile | None, row)
 
-    async def active_links(self, profile_id: str) -> list[Row]:
-        return await self.db.all(
+    async def active_links(self, profile_id: str) -> list[PublicLink]:
+        rows = await self.db.all(
             "SELECT id, title, url FROM links WHERE profile_id = ? AND is_active = 1"
             " ORDER BY position, id",
             profile_id,
         )
+        return cast(list[PublicLink], rows)
 
-    async def link_target(self, link_id: str) -> Row | None:
+    async def link_target(self, link_id: str) -> LinkTarget | None:
         """An active link of a public profile: where it goes, and whose it is."""
-        return await self.db.first(
+        row = await self.db.first(
             "SELECT l.url, l.owner_id, l.profile_id, p.slug FROM links AS l"
             " JOIN profiles AS p ON p.id = l.profile_id"
             " WHERE l.id = ? AND l.is_active = 1 AND p.is_public = 1",
             link_id,
         )
+        return cast(LinkTarget | None, row)
 
 
 def version_bump_for_avatar(owner_id: str, asset_id: str) -> Statement:

@@ -45,9 +45,9 @@ from markupsafe import Markup
 
 from core.github import github_details
 from core.http import headers as sec
-from core.ports import KV_MIN_TTL, Ports, Row
+from core.ports import KV_MIN_TTL, Ports
 from core.profiles import avatars
-from core.profiles.repo import PublicRepo
+from core.profiles.repo import PublicLink, PublicProfile, PublicRepo
 
 log = logging.getLogger("creator_edge.profiles")
 
@@ -81,7 +81,7 @@ class RenderedPage:
     scripts: tuple[str, ...]
 
     @classmethod
-    def of(cls, profile: Row, body: str) -> RenderedPage:
+    def of(cls, profile: PublicProfile, body: str) -> RenderedPage:
         digest = hashlib.sha256(body.encode()).digest()
         etag = 'W/"' + base64.urlsafe_b64encode(digest[:18]).decode() + '"'
         styles: list[str] = []
@@ -238,7 +238,7 @@ async def forget_owner(ports: Ports, owner_id: str) -> None:
     await keep_slugs(ports, owner_id, [])
 
 
-async def render(ports: Ports, pages: Environment, profile: Row) -> RenderedPage:
+async def render(ports: Ports, pages: Environment, profile: PublicProfile) -> RenderedPage:
     repo = PublicRepo(ports.db)
     rows = await repo.active_links(profile["id"])
     github = await github_details(ports.db, profile["owner_id"], [r["id"] for r in rows])
@@ -253,7 +253,7 @@ async def render(ports: Ports, pages: Environment, profile: Row) -> RenderedPage
     return RenderedPage.of(profile, body)
 
 
-def _link(row: Row, github: dict[str, Any] | None) -> dict[str, Any]:
+def _link(row: PublicLink, github: dict[str, Any] | None) -> dict[str, Any]:
     host = urlsplit(row["url"]).hostname or ""
     gh = github or {}
     stats = [
