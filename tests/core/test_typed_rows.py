@@ -4,12 +4,13 @@ of its table, with the column's type, optional exactly where the column is nulla
 from __future__ import annotations
 
 import types
-from typing import Union, get_args, get_origin, get_type_hints
+from typing import Literal, Union, get_args, get_origin, get_type_hints
 
 import pytest
 
 from core.assets.repo import AssetRow
 from core.github.repo import SyncJobRow
+from core.identity.repo import SessionRecord, UserCredentials
 from core.profiles.repo import LinkRow, ProfileRow
 
 ROW_TYPES = {
@@ -17,15 +18,20 @@ ROW_TYPES = {
     "github_sync_jobs": SyncJobRow,
     "profiles": ProfileRow,
     "links": LinkRow,
+    "users": UserCredentials,
+    "sessions": SessionRecord,
 }
 SQL_TYPES = {"TEXT": str, "INTEGER": int, "REAL": float, "BLOB": bytes}
 
 
 def _parts(hint: object) -> tuple[set[object], bool]:
-    if get_origin(hint) in (Union, types.UnionType):
-        args = set(get_args(hint))
-        return args - {type(None)}, type(None) in args
-    return {hint}, False
+    """The Python types a column's hint allows (a Literal's by its values), and
+    whether it allows None."""
+    args = set(get_args(hint)) if get_origin(hint) in (Union, types.UnionType) else {hint}
+    kinds: set[object] = set()
+    for arg in args - {type(None)}:
+        kinds |= {type(v) for v in get_args(arg)} if get_origin(arg) is Literal else {arg}
+    return kinds, type(None) in args
 
 
 @pytest.mark.parametrize("table", sorted(ROW_TYPES))
