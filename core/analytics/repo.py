@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from core.analytics.models import DIMENSION_COLUMNS, EVENT_TYPES
 from core.data.owned import OwnedTable
@@ -433,20 +433,29 @@ async def oldest_raw_ms(db: Database) -> int | None:
     return None if row is None or row["ts"] is None else int(row["ts"])
 
 
+class HeatCell(TypedDict):
+    """One cell of a click grid: its column and row, and the clicks in it."""
+
+    col: int
+    row: int
+    n: int
+
+
 async def heatmap_cells(
     db: Database, profile_id: str, path: str | None, start: int, end: int, grid: int
-) -> list[Row]:
+) -> list[HeatCell]:
     where = "" if path is None else " AND path = ?"
     params: list[Param] = [profile_id, start * 1000, end * 1000]
     if path is not None:
         params.append(path)
-    return await db.all(
+    rows = await db.all(
         f"SELECT min(CAST(x * {grid} AS INTEGER), {grid - 1}) AS col,"  # noqa: S608
         f" min(CAST(y * {grid} AS INTEGER), {grid - 1}) AS row, count(*) AS n"
         " FROM analytics_events WHERE profile_id = ? AND ts >= ? AND ts < ?"
         f" AND x IS NOT NULL AND y IS NOT NULL{where} GROUP BY col, row",
         *params,
     )
+    return cast(list[HeatCell], rows)
 
 
 EXPORT_COLUMNS = ("id", *(c for c in COLUMNS if c != "owner_id"))

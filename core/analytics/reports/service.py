@@ -262,6 +262,7 @@ class Analytics:
         cells = [[0] * grid for _ in range(grid)]
         total = 0
         for row in await repo.heatmap_cells(self.db, profile_id, path, start, end, grid):
+            # int(): D1 hands numbers over as JavaScript numbers, which may arrive as floats.
             cells[int(row["row"])][int(row["col"])] += row["n"]
             total += row["n"]
         return Heatmap(
