@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -21,17 +20,6 @@ EVENT_TYPES = (
 # Only the server records these: a beacon cannot inflate views or clicks.
 SERVER_TYPES = frozenset({"profile_view", "link_click", "asset_upload", "security_event"})
 BEACON_TYPES = ("page_view", "custom", "share", "conversion")
-
-
-@dataclass(frozen=True)
-class ServerEvent:
-    """A view or click the server saw itself."""
-
-    type: str  # "profile_view" | "link_click"
-    profile_id: str
-    owner_id: str
-    link_id: str | None = None
-    path: str | None = None
 
 
 # Rollup dimensions, each the name of the column it folds ('referrer' is referrer_host).

@@ -13,6 +13,7 @@ from core.assets.references import AssetReferences
 from core.assets.service import Assets
 from core.data.owned import Owned
 from core.deps import features
+from core.events import ServerEvent, record_after_response
 from core.feature import Feature, provided
 from core.http.context import request_context
 from core.http.pipeline import BodyRule
@@ -83,7 +84,24 @@ async def upload_asset(request: Request, service: Assets = Depends(assets)) -> A
     """Upload an image (multipart: ``file``, ``purpose``); it is stored re-encoded."""
     settings: Settings = request.app.state.settings
     form = await read_upload(request, file_field="file", max_file_bytes=settings.max_upload_bytes)
-    return await service.upload(form)
+    asset = await service.upload(form)
+    # The owner's own event, not a page's traffic: no profile, counted in no rollup.
+    record_after_response(
+        request,
+        ServerEvent(
+            type="asset_upload",
+            owner_id=service.owned.owner_id,
+            path=UPLOAD_PATH,
+            properties={
+                "asset_id": asset.id,
+                "purpose": asset.purpose,
+                "type": asset.type,
+                "received_bytes": asset.sizes.received,
+                "stored_bytes": asset.sizes.stored,
+            },
+        ),
+    )
+    return asset
 
 
 @router.get(UPLOAD_PATH, response_model=AssetPage)

@@ -128,6 +128,12 @@ class Sessions:
     async def find(self, session_id: str) -> SessionState | None:
         return await self.repo.get(session_id)
 
+    async def page_for_user(
+        self, user_id: str, *, before_id: str | None, limit: int
+    ) -> list[SessionRow]:
+        """A user's sessions, newest first, a page at a time (``before_id``: the cursor)."""
+        return await self.repo.page_for_user(user_id, before_id=before_id, limit=limit)
+
     async def revoke(self, session_id: str, reason: str) -> bool:
         revoked = await self.repo.revoke(session_id, reason, iso(self.ports.clock.now()))
         await self.cache_revoked(session_id)

@@ -310,6 +310,7 @@ FILES: dict[str, str] = {
         "<head>\n"
         '<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        '<link rel="icon" href="data:,">\n'
         "<title>{{ profile.display_name }} (@{{ profile.slug }})</title>\n"
         '{% if profile.bio %}<meta name="description" content="{{ profile.bio | truncate(160) }}">{% endif %}\n'
         '<style nonce="{{ nonce }}">\n'

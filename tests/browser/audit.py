@@ -55,6 +55,8 @@ _FACTS = """() => {
     viewport: meta("viewport"),
     description: meta("description"),
     robots: meta("robots"),
+    // Without an icon the browser asks for /favicon.ico: a 404 in the console.
+    icon: document.querySelector("link[rel~='icon']") !== null,
     insecure: performance.getEntriesByType("resource")
       .map((r) => r.name).filter((u) => u.startsWith("http:") && !u.startsWith(location.origin)),
     vagueLinks: [...document.querySelectorAll("a[href]")]
@@ -117,6 +119,7 @@ def audit(page, response) -> list[Finding]:
         "meta-viewport": "width=device-width" in (facts["viewport"] or ""),
         "meta-description": bool((facts["description"] or "").strip()),
         "is-crawlable": "noindex" not in (facts["robots"] or ""),
+        "errors-in-console (favicon)": facts["icon"],
         "is-on-https (mixed content)": not facts["insecure"],
         "link-text": not facts["vagueLinks"],
         "crawlable-anchors": not facts["uncrawlable"],

@@ -67,6 +67,7 @@ def test_the_audit_fails_a_page_that_lighthouse_would(page) -> None:
         "csp-xss",
         "observatory",
         "crawlable-anchors",
+        "errors-in-console (favicon)",
         "axe image-alt (light)",
         "axe html-has-lang (dark)",
     }

@@ -19,8 +19,9 @@ from fastapi import Request
 
 from core.analytics import repo
 from core.analytics.ingest import agents, salts, sources
-from core.analytics.models import BeaconEvent, ServerEvent
+from core.analytics.models import BeaconEvent
 from core.analytics.profile_directory import ProfileDirectory
+from core.events import ServerEvent
 from core.feature import provided
 from core.http.context import request_context
 from core.ports import EventSink, Ports
@@ -50,7 +51,7 @@ class Pending:
     """One event waiting for enrichment (its owner may still be unknown)."""
 
     type: str
-    profile_id: str
+    profile_id: str | None  # None: an owner's own event (an upload), not a page's traffic
     owner_id: str | None
     link_id: str | None = None
     content_id: str | None = None
@@ -95,6 +96,8 @@ def record_after_response(request: Request, event: ServerEvent) -> None:
             link_id=event.link_id,
             path=path,
             query=visit.query,
+            response_bytes=event.response_bytes,
+            properties=event.properties,
         )
         ctx.ports.defer(record(ctx.ports, ctx.ports.events, visit, [pending], None))
     except Exception:  # counting must never break the page it counts
@@ -155,13 +158,17 @@ async def enrich(
     events: Sequence[Pending],
     directory: ProfileDirectory | None,
 ) -> list[repo.EventRow]:
-    """Rows for ``events``: bots and events of unknown or private profiles dropped
-    (the owner of an event without one is asked of ``directory``; none, none found)."""
+    """Rows for ``events``: bots' traffic and events of unknown or private profiles
+    dropped (an owner's own events are kept, whatever client they used; the owner of
+    a page's event without one is asked of ``directory``; none, none found)."""
     agent = agents.describe(visit.user_agent)
     if agent.bot:
-        return []
-    unowned = [e.profile_id for e in events if e.owner_id is None]
-    owners = {}
+        events = [e for e in events if e.profile_id is None and e.owner_id is not None]
+        if not events:
+            return []
+        agent = agents.BOT
+    unowned = [e.profile_id for e in events if e.owner_id is None and e.profile_id is not None]
+    owners: dict[str, str] = {}
     if unowned and directory is not None:
         owners = await directory.public_owners(ports.db, unowned)
     country, region, city, timezone = sources.place(visit.facts)
@@ -170,10 +177,11 @@ async def enrich(
     if visit.private:
         city = None
         agent = agents.Agent(None, None, None, False)
-    visitors = {} if visit.private else await _visitors(ports, visit, events)
+    traffic = any(e.profile_id is not None for e in events)
+    visitors = await _visitors(ports, visit, events) if traffic and not visit.private else {}
     rows: list[repo.EventRow] = []
     for e in events:
-        owner = e.owner_id or owners.get(e.profile_id)
+        owner = e.owner_id or owners.get(e.profile_id or "")
         if owner is None:
             continue
         ref_host, ref_url = sources.referrer_of(
@@ -188,7 +196,7 @@ async def enrich(
                 e.profile_id,
                 e.link_id,
                 e.content_id,
-                visitors.get(e.profile_id),
+                visitors.get(e.profile_id or ""),
                 country,
                 region,
                 city,
@@ -218,7 +226,7 @@ async def _visitors(ports: Ports, visit: Visit, events: Sequence[Pending]) -> di
     """The visitor hash for each profile of ``events``, with yesterday's kept in the grace."""
     day = salts.day_of(visit.at)
     salt = await salts.salt_for(ports.kv, day, visit.at)
-    profiles = sorted({e.profile_id for e in events})
+    profiles = sorted({e.profile_id for e in events if e.profile_id is not None})
     hashes = {p: salts.visitor_hash(salt, p, visit.client_key, visit.user_agent) for p in profiles}
     since_midnight = visit.at - day * salts.DAY
     if since_midnight < salts.GRACE_SECONDS:
@@ -233,3 +241,10 @@ async def _visitors(ports: Ports, visit: Visit, events: Sequence[Pending]) -> di
             if h in seen:
                 hashes[p] = h
     return hashes
+
+
+class Recorder:
+    """Analytics' side of ``core.events.EventRecorder``."""
+
+    def record_after_response(self, request: Request, event: ServerEvent) -> None:
+        record_after_response(request, event)

@@ -13,8 +13,8 @@ from core.data.actor import Actor
 from core.errors import AppError
 from core.http.context import request_context
 from core.identity.auth import SESSION_COOKIE, identity, optional_actor
-from core.identity.routes.api import LOGIN, LOGIN_PER_ACCOUNT, REGISTER
-from core.identity.service import Identity, SignedIn, public_user
+from core.identity.routes.api import LOGIN, LOGIN_PER_ACCOUNT, REGISTER, record_refused_sign_in
+from core.identity.service import Identity, SignedIn, SignInRefused, public_user
 from core.identity.sessions import PAGE_SESSION_TTL
 from core.identity.tokens import hash_secret
 from core.security.ratelimit import enforce
@@ -65,6 +65,8 @@ async def login_submit(request: Request, service: Identity = Depends(identity)) 
         await enforce(ctx, LOGIN_PER_ACCOUNT, hash_secret("login:" + login)[:32])
         signed = await service.login(login, form.get("password", ""), kind="page")
     except AppError as error:
+        if isinstance(error, SignInRefused):
+            record_refused_sign_in(request, error, kind="page")
         return render(
             request,
             "login.html",
