@@ -25,8 +25,8 @@ LINKS = OwnedTable("links", "link", erase_order=190)
 PROFILES = OwnedTable("profiles", "profile", erase_order=200)
 
 
-class ProfileRow(TypedDict):
-    """A row of ``profiles`` (d1_migrations/0003_profiles.sql)."""
+class PublicProfile(TypedDict):
+    """What the public page shows of a public profile."""
 
     id: str
     owner_id: str
@@ -34,10 +34,15 @@ class ProfileRow(TypedDict):
     display_name: str
     bio: str | None
     avatar_asset_id: str | None
-    is_public: int
     version: int
-    created_at: str
     updated_at: str
+
+
+class ProfileRow(PublicProfile):
+    """A row of ``profiles`` (d1_migrations/0003_profiles.sql)."""
+
+    is_public: int
+    created_at: str
 
 
 class LinkRow(TypedDict):
@@ -246,19 +251,6 @@ def _decode_link_cursor(cursor: str) -> tuple[int, str]:
 class SlugHolder(TypedDict):
     id: str
     owner_id: str
-
-
-class PublicProfile(TypedDict):
-    """What the public page shows of a public profile."""
-
-    id: str
-    owner_id: str
-    slug: str
-    display_name: str
-    bio: str | None
-    avatar_asset_id: str | None
-    version: int
-    updated_at: str
 
 
 class PublicLink(TypedDict):
