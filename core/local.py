@@ -4,13 +4,15 @@ SQLite or Redis, blobs in a folder), wired in one place. Never loaded at the edg
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from fastapi import FastAPI
 
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
 
     from core.jobs.local_scheduler import LocalScheduler
 
+T = TypeVar("T")
 log = logging.getLogger("creator_edge.local")
 DATABASE_FILE = "creator-edge.sqlite3"
 KV_FILE = "kv.sqlite3"
@@ -62,6 +65,26 @@ def _secret(value: str) -> SecretStr:
     return SecretStr(value)
 
 
+class SerialOffload:
+    """The local ``Offload``: blocking work on one worker thread, a piece at a time,
+    so image decodes that arrive together wait their turn instead of each holding
+    its decoded pixels at once. The thread starts on first use."""
+
+    def __init__(self) -> None:
+        self._executor: ThreadPoolExecutor | None = None
+
+    async def __call__(self, work: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="offload")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(work, *args, **kwargs))
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=False)
+            self._executor = None
+
+
 class LocalRuntime:
     """Ports made once for the process; migrations and the cron clock on startup;
     deferred work drained on shutdown."""
@@ -85,6 +108,7 @@ class LocalRuntime:
         self.database = SQLiteDatabase(data / DATABASE_FILE)
         self.http = HttpxClient()
         self.analytics_writer = EventWriter(self.database)
+        self.offload = SerialOffload()
         self._redis: Any = None
         kv: KeyValue
         counter: Counter
@@ -97,17 +121,21 @@ class LocalRuntime:
             from core.adapters.kv_sqlite import SQLiteCounter, SQLiteKeyValue
 
             kv, counter = SQLiteKeyValue(data / KV_FILE, clock), SQLiteCounter(data / KV_FILE)
+        from core.resilience import FallbackCounter, TolerantKeyValue
+
+        # Redis (or the KV file) down degrades: KV reads as a miss, the rate limits
+        # count in this process, /api/health says so; no request fails for it.
         self._ports = Ports(
             db=self.database,
-            kv=kv,
-            counter=counter,
+            kv=TolerantKeyValue(kv, clock),
+            counter=FallbackCounter(counter, clock),
             blobs=FolderBlobStore(data / "blobs"),
             clock=clock,
             http=self.http,
             defer=self.defer,
             kdf=HashlibKdf(),
-            # Blocking work (image re-encoding) goes to a worker thread.
-            offload=asyncio.to_thread,
+            # Blocking work (image re-encoding) goes to one worker thread.
+            offload=self.offload,
             # Analytics events are buffered and written many a statement (the edge has
             # no process to buffer in: there each request's events are one write).
             events=self.analytics_writer,
@@ -162,6 +190,7 @@ class LocalRuntime:
             self._scheduler = None
         await self.defer.drain(grace)
         await self.analytics_writer.close()
+        self.offload.close()
         if self._geoip is not None:
             self._geoip.close()
         await self.http.aclose()

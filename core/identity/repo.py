@@ -53,10 +53,13 @@ class SessionRow(TypedDict):
 
 
 class SessionRecord(SessionRow):
-    """A row of ``sessions`` (d1_migrations/0002_identity.sql)."""
+    """A row of ``sessions`` (d1_migrations/0002_identity.sql, 0016_refresh_grace.sql)."""
 
     refresh_hash: str
     visitor_hash: str | None
+    # The hash a rotation replaced, and when: a parallel refresh within the grace window.
+    previous_hash: str | None
+    rotated_at: float | None
 
 
 class SessionState(SessionRecord):
@@ -164,11 +167,14 @@ class SessionRepo:
     async def rotate(
         self, session_id: str, old_hash: str, new_hash: str, now: float, now_iso: str
     ) -> bool:
-        """Swap the refresh hash if ``old_hash`` is the current one and the session lives."""
+        """Swap the refresh hash if ``old_hash`` is the current one and the session
+        lives, keeping the hash it replaced and when (the grace window)."""
         result = await self.db.run(
-            "UPDATE sessions SET refresh_hash = ?, generation = generation + 1,"
+            "UPDATE sessions SET previous_hash = refresh_hash, rotated_at = ?,"
+            " refresh_hash = ?, generation = generation + 1,"
             " last_active_at = ? WHERE id = ? AND refresh_hash = ? AND revoked_at IS NULL"
             " AND expires_at > ?",
+            now,
             new_hash,
             now_iso,
             session_id,
