@@ -62,7 +62,7 @@ def lean_log_records() -> None:
     """Stop gathering what ``LOG_FORMAT`` never prints: the caller's frame (a stack
     walk a line), thread and process names. The logging HOWTO's "Optimization"
     section names exactly these switches; about 40% of a line's cost here."""
-    logging._srcfile = None  # type: ignore[attr-defined]
+    logging._srcfile = None
     logging.logThreads = False
     logging.logProcesses = False
     logging.logMultiprocessing = False
