@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
     from core.settings import Settings
 
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+from core.local_logging import LOG_FORMAT, buffer_access_log, lean_log_records
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,9 +78,14 @@ def serve_app(app: FastAPI, settings: Settings, host: str, port: int) -> None:
     logging.getLogger("creator_edge").info(
         "serving on http://%s:%d (data in %s)", host, port, settings.data_dir
     )
-    # uvicorn re-raises Ctrl-C once it has shut down cleanly: that is a normal exit.
-    with contextlib.suppress(KeyboardInterrupt):
-        uvicorn.Server(config).run()
+    lean_log_records()
+    access = buffer_access_log()
+    try:
+        # uvicorn re-raises Ctrl-C once it has shut down cleanly: that is a normal exit.
+        with contextlib.suppress(KeyboardInterrupt):
+            uvicorn.Server(config).run()
+    finally:
+        access.close()  # writes every line still gathered
 
 
 async def _migrate(settings: Settings) -> int:

@@ -112,6 +112,8 @@ class LocalRuntime:
         self._redis: Any = None
         kv: KeyValue
         counter: Counter
+        from core.resilience import FallbackCounter, MemoryCounter, TolerantKeyValue
+
         if settings.redis_url:
             from core.adapters.kv_redis import RedisCounter, RedisKeyValue, from_url
 
@@ -121,14 +123,19 @@ class LocalRuntime:
             from core.adapters.kv_sqlite import SQLiteCounter, SQLiteKeyValue
 
             kv, counter = SQLiteKeyValue(data / KV_FILE, clock), SQLiteCounter(data / KV_FILE)
-        from core.resilience import FallbackCounter, TolerantKeyValue
-
-        # Redis (or the KV file) down degrades: KV reads as a miss, the rate limits
-        # count in this process, /api/health says so; no request fails for it.
+        if settings.redis_url or settings.rate_counter == "file":
+            # Shared by every process. Redis (or the file) down degrades: the rate
+            # limits count in this process, /api/health says so; no request fails.
+            counter = FallbackCounter(counter, clock)
+        else:
+            # One process serves the data dir: its own memory is exact and costs
+            # no file write per request.
+            counter = MemoryCounter()
         self._ports = Ports(
             db=self.database,
+            # KV down reads as a miss and keeps its writes for later.
             kv=TolerantKeyValue(kv, clock),
-            counter=FallbackCounter(counter, clock),
+            counter=counter,
             blobs=FolderBlobStore(data / "blobs"),
             clock=clock,
             http=self.http,

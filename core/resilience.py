@@ -14,38 +14,14 @@ from collections import OrderedDict
 from typing import Any
 
 from core.ports import Clock, Counter, KeyPage, KeyValue, WindowCount
-from core.security.window import admits, window_index
+from core.security.memory_counter import MemoryCounter
 
 log = logging.getLogger("creator_edge.resilience")
 
 RETRY_AFTER = 5.0  # seconds a failed dependency is left alone before it is tried again
 MAX_PENDING_WRITES = 10_000
-MAX_LOCAL_KEYS = 100_000
 
-
-class MemoryCounter:
-    """``Counter`` in a dict, exact within this process: the local stand-in."""
-
-    def __init__(self, max_keys: int = MAX_LOCAL_KEYS) -> None:
-        self._counts: OrderedDict[tuple[str, int, int], int] = OrderedDict()
-        self._max_keys = max_keys
-
-    async def hit(
-        self, key: str, *, limit: int, window: int, now: float, cost: int = 1
-    ) -> WindowCount:
-        if window <= 0 or cost < 0:
-            raise ValueError("window must be positive and cost not negative")
-        index = window_index(now, window)
-        previous = self._counts.get((key, window, index - 1), 0)
-        current = self._counts.get((key, window, index), 0)
-        if not admits(previous, current, now, window, limit, cost):
-            return WindowCount(False, previous, current)
-        current += cost
-        self._counts[(key, window, index)] = current
-        self._counts.move_to_end((key, window, index))
-        while len(self._counts) > self._max_keys:
-            self._counts.popitem(last=False)  # the least recently counted window
-        return WindowCount(True, previous, current)
+__all__ = ["FallbackCounter", "MemoryCounter", "TolerantKeyValue", "degraded"]
 
 
 class _Outage:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic.fields import FieldInfo
@@ -36,6 +37,12 @@ class Settings(BaseSettings):
     # locally unless set: then the socket peer address is the client.
     client_ip_header: str | None = Field(None, validation_alias="CREATOR_EDGE_CLIENT_IP_HEADER")
     redis_url: str | None = Field(None, validation_alias="REDIS_URL")
+    # Where the local rate-limit counter lives without Redis: "memory" (one process
+    # serves the data dir: no file write per request) or "file" (a SQLite file in
+    # the data dir, exact across several processes serving it).
+    rate_counter: Literal["memory", "file"] = Field(
+        "memory", validation_alias="CREATOR_EDGE_RATE_COUNTER"
+    )
     # Signing key for tokens and the pepper for hashing client IPs. Required at
     # the edge; the local runtime makes and keeps its own in the data dir.
     secret_key: SecretStr | None = Field(None, validation_alias="CREATOR_EDGE_SECRET_KEY")

@@ -8,8 +8,12 @@
    handler is the app's first route, as in the bare app, so the figure is the
    pipeline's; the same handler behind all of the product's routes is reported
    apart (FastAPI tries routes in order), and so is the pipeline with the
-   counter in memory (what the SQLite write costs).
-2. One ``Counter.hit`` on the SQLite counter and on Redis, in microseconds.
+   counter in memory (the default of one ``serve`` process) against the SQLite
+   file (``CREATOR_EDGE_RATE_COUNTER=file``: what the file write costs).
+2. One ``Counter.hit`` in memory, on the SQLite file and on Redis, in
+   microseconds, and the ``limits`` library's sliding window on the same Redis
+   (``limits`` is a test-extra dependency, for this comparison only): median of
+   interleaved rounds, with the range.
 
 Run: .venv/bin/python scripts/bench_pipeline.py [--requests 3000] [--rounds 7]
 """
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import statistics
 import sys
@@ -34,8 +39,9 @@ from core.app import create_app
 from core.feature import Feature
 from core.features import FEATURES
 from core.local import LocalRuntime, load_settings
-from core.ports import WindowCount
+from core.local_logging import ACCESS_LOGGER, LOG_FORMAT, buffer_access_log, lean_log_records
 from core.runtime import FixedRuntime
+from core.security.memory_counter import MemoryCounter
 from scripts.asgi_bench import mean_time
 
 
@@ -54,21 +60,6 @@ def bench_feature(*, keep_body_rules: bool = False) -> Feature:
     pipeline checks them on every request."""
     rules = [r for f in FEATURES for r in f.body_rules] if keep_body_rules else []
     return Feature("bench", routers=(handler_router(),), body_rules=rules)
-
-
-class MemoryCounter:
-    """A sliding-window counter in a dict: the pipeline's cost without the file write."""
-
-    def __init__(self) -> None:
-        self.counts: dict[tuple[str, int], int] = {}
-
-    async def hit(
-        self, key: str, *, limit: int, window: int, now: float, cost: int = 1
-    ) -> WindowCount:
-        index = int(now // window)
-        current = self.counts.get((key, index), 0) + cost
-        self.counts[(key, index)] = current
-        return WindowCount(True, self.counts.get((key, index - 1), 0), current)
 
 
 HEADERS = [
@@ -93,7 +84,9 @@ async def counter_cost(counter, n: int) -> float:
 
 async def main(requests: int, rounds: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        settings = load_settings({}, data_dir=Path(tmp), rate_limit=10**9, run_cron=False)
+        settings = load_settings(
+            {}, data_dir=Path(tmp), rate_limit=10**9, run_cron=False, rate_counter="file"
+        )
         runtime = LocalRuntime(settings, run_scheduler=False)
         await runtime.startup()
         full = create_app(settings, runtime, (bench_feature(), *FEATURES))
@@ -118,32 +111,119 @@ async def main(requests: int, rounds: int) -> None:
         print(f"pipeline ratio            : {mean['full'] / mean['bare']:8.2f}x  (target <= 1.30)")
         print(
             f"  with the counter in RAM : {mean['memory'] / mean['bare']:8.2f}x"
-            "  (the difference is the SQLite counter's write)"
+            f" ({mean['memory'] * 1e6:.1f} us)"
+            "  (the default of one process; the difference is the SQLite file's write)"
         )
         print(
             f"  behind all {len(last.routes)} routes    : {mean['last'] / mean['bare']:8.2f}x"
             "  (FastAPI tries routes in order)"
         )
-        sqlite_us = await counter_cost(runtime.ports().counter, 20000)
-        print(f"rate-limit decision, SQLite counter: {sqlite_us:7.1f} us")
+        print_access_log(await access_log_rounds(in_memory, rounds, requests, Path(tmp)))
+        sqlite_counter = runtime.ports().counter
+        decisions = {"memory": MemoryCounter(), "SQLite file": sqlite_counter}
+        print_decisions(await decision_rounds(decisions, rounds, 20000))
         await runtime.shutdown()
 
-    from redis.asyncio import Redis
+    from limits.aio.storage import RedisStorage
+    from limits.aio.strategies import SlidingWindowCounterRateLimiter
 
-    from core.adapters.kv_redis import RedisCounter
+    from core.adapters.kv_redis import RedisCounter, from_url
 
     url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
-    client = Redis.from_url(url)
+    client = from_url(url)
     try:
         await client.ping()
     except Exception as exc:
         print(f"rate-limit decision, Redis counter : skipped ({type(exc).__name__})")
-    else:
-        counter = RedisCounter(client, prefix=f"bench:{os.getpid()}:")
-        await counter_cost(counter, 500)
-        print(f"rate-limit decision, Redis counter : {await counter_cost(counter, 10000):7.1f} us")
-    finally:
         await client.aclose()
+        return
+    prefix = f"bench:{os.getpid()}:"
+    storage = RedisStorage(f"async+{url}", implementation="redispy", key_prefix=prefix + "limits")
+    reference = LimitsCounter(SlidingWindowCounterRateLimiter(storage))
+    try:
+        on_redis = {"Redis counter": RedisCounter(client, prefix=prefix), "limits": reference}
+        figures = await decision_rounds(on_redis, rounds, 3000)
+        print_decisions(figures)
+        ratio = statistics.median(
+            a / b for a, b in zip(figures["Redis counter"], figures["limits"], strict=True)
+        )
+        print(
+            f"Redis counter / limits' sliding window, same server: {ratio:.2f}x (median of rounds)"
+        )
+    finally:
+        keys = [key async for key in client.scan_iter(match=f"*{prefix}*", count=1000)]
+        if keys:
+            await client.delete(*keys)
+        await client.aclose()
+
+
+async def access_log_rounds(app, rounds: int, n: int, tmp: Path) -> dict[str, list[float]]:
+    """Seconds per request with the access log off, written inline to a file
+    (a plain StreamHandler, stock records), and as ``serve`` does: lean records
+    gathered and written in batches."""
+    logger = logging.getLogger(ACCESS_LOGGER)
+    figures: dict[str, list[float]] = {"off": [], "inline": [], "batched": []}
+    with (tmp / "inline.log").open("a") as inline_file, (tmp / "queued.log").open("a") as queued:
+        inline = logging.StreamHandler(inline_file)
+        inline.setFormatter(logging.Formatter(LOG_FORMAT))
+        for _ in range(rounds):
+            logger.handlers[:], logger.propagate = [], False
+            logger.setLevel(logging.WARNING)
+            figures["off"].append(await drive(app, n))
+            logger.setLevel(logging.INFO)
+            logger.handlers[:] = [inline]
+            figures["inline"].append(await drive(app, n))
+            stock = (logging._srcfile, logging.logThreads, logging.logProcesses)  # type: ignore[attr-defined]
+            lean_log_records()
+            listener = buffer_access_log(queued)
+            figures["batched"].append(await drive(app, n))
+            listener.close()
+            logging._srcfile, logging.logThreads, logging.logProcesses = stock  # type: ignore[attr-defined]
+            logging.logMultiprocessing = True
+        logger.handlers[:], logger.propagate = [], True
+    return figures
+
+
+def print_access_log(figures: dict[str, list[float]]) -> None:
+    off = figures["off"]
+    for name in ("inline", "batched"):
+        added = [(t - o) * 1e6 for t, o in zip(figures[name], off, strict=True)]
+        print(
+            f"access log {name:6}: +{statistics.median(added):5.1f} us/request over none"
+            f" (range {min(added):.1f}-{max(added):.1f})"
+        )
+
+
+class LimitsCounter:
+    """The ``limits`` library's sliding window counter behind the ``hit`` the bench calls."""
+
+    def __init__(self, limiter) -> None:
+        from limits import RateLimitItemPerMinute
+
+        self._limiter = limiter
+        self._item = RateLimitItemPerMinute(10**9)
+
+    async def hit(self, key: str, *, limit: int, window: int, now: float, cost: int = 1) -> bool:
+        return await self._limiter.hit(self._item, key, cost=cost)
+
+
+async def decision_rounds(counters: dict, rounds: int, n: int) -> dict[str, list[float]]:
+    """Microseconds per decision of each counter, ``rounds`` times, interleaved."""
+    for counter in counters.values():
+        await counter_cost(counter, 300)
+    figures: dict[str, list[float]] = {name: [] for name in counters}
+    for _ in range(rounds):
+        for name, counter in counters.items():
+            figures[name].append(await counter_cost(counter, n))
+    return figures
+
+
+def print_decisions(figures: dict[str, list[float]]) -> None:
+    for name, times in figures.items():
+        print(
+            f"rate-limit decision, {name:13}: {statistics.median(times):7.1f} us"
+            f" (range {min(times):.1f}-{max(times):.1f})"
+        )
 
 
 if __name__ == "__main__":

@@ -101,6 +101,9 @@ def test_serve_answers_health_with_security_headers(tmp_path: Path) -> None:
         _, stderr = proc.communicate(timeout=30)
     assert proc.returncode == 0
     assert "127.0.0.1:" not in stderr.replace(f"http://127.0.0.1:{port}", "")  # no client address
+    # The access line, written by the log's own thread, is all there by the exit.
+    access = [line for line in stderr.splitlines() if "creator_edge.access" in line]
+    assert any(" GET /api/health 200 " in line and "[request_id=" in line for line in access)
 
 
 SLOW_SERVER = textwrap.dedent("""

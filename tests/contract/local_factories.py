@@ -15,6 +15,7 @@ from core.adapters.kv_redis import RedisCounter, RedisKeyValue, from_url
 from core.adapters.kv_sqlite import SQLiteCounter, SQLiteKeyValue
 from core.adapters.sqlite import SQLiteDatabase
 from core.clock import FrozenClock
+from core.security.memory_counter import MemoryCounter
 from tests.contract.registry import AdapterCase
 
 REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
@@ -70,6 +71,11 @@ async def sqlite_counter(tmp_path: Path, clock: FrozenClock) -> AsyncIterator[SQ
 
 
 @asynccontextmanager
+async def memory_counter(tmp_path: Path, clock: FrozenClock) -> AsyncIterator[MemoryCounter]:
+    yield MemoryCounter()
+
+
+@asynccontextmanager
 async def redis_keyvalue(tmp_path: Path, clock: FrozenClock) -> AsyncIterator[RedisKeyValue]:
     prefix = unique_prefix("kv")
     async with redis_client(prefix) as client:
@@ -98,6 +104,7 @@ CASES: dict[str, list[AdapterCase]] = {
     ],
     "counter": [
         AdapterCase("sqlite", sqlite_counter),
+        AdapterCase("memory", memory_counter),
         AdapterCase("redis", redis_counter, clock_driven=False, marks=_REDIS),
     ],
     "blobstore": [AdapterCase("folder", folder_blobstore)],

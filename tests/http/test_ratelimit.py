@@ -7,8 +7,12 @@ import functools
 
 import pytest
 
+from core.adapters.kv_redis import RedisCounter
+from core.adapters.kv_sqlite import SQLiteCounter
 from core.app import create_app
 from core.local import LocalRuntime
+from core.security.memory_counter import MemoryCounter
+from core.settings import Settings
 from tests.conftest import CLIENT_IP, REDIS_TEST_URL, make_client
 
 
@@ -61,8 +65,30 @@ async def _admitted_of_500(app) -> int:
     return codes.count(404)
 
 
-async def test_500_concurrent_requests_admit_exactly_the_limit_on_sqlite(app) -> None:
-    assert await _admitted_of_500(app) == 100
+@pytest.mark.parametrize(
+    ("rate_counter", "kind"), [("memory", MemoryCounter), ("file", SQLiteCounter)]
+)
+async def test_500_concurrent_requests_admit_exactly_the_limit_without_redis(
+    settings, clock, rate_counter, kind
+) -> None:
+    settings = settings.model_copy(update={"rate_counter": rate_counter})
+    runtime = LocalRuntime(settings, clock=clock, run_scheduler=False)
+    await runtime.startup()
+    try:
+        counter = runtime.ports().counter
+        # The file (like Redis) is wrapped to degrade; memory has nothing to fall back from.
+        assert isinstance(getattr(counter, "primary", counter), kind)
+        assert await _admitted_of_500(create_app(settings, runtime)) == 100
+    finally:
+        await runtime.shutdown()
+
+
+def test_one_process_counts_in_memory_unless_told_otherwise(tmp_path) -> None:
+    assert Settings().rate_counter == "memory"
+    settings = Settings.from_env({"CREATOR_EDGE_RATE_COUNTER": "file"}, data_dir=tmp_path)
+    assert settings.rate_counter == "file"
+    with pytest.raises(ValueError, match="CREATOR_EDGE_RATE_COUNTER"):
+        Settings.from_env({"CREATOR_EDGE_RATE_COUNTER": "disk"})
 
 
 @pytest.mark.redis
@@ -79,6 +105,7 @@ async def test_500_concurrent_requests_admit_exactly_the_limit_on_redis(
     runtime = LocalRuntime(settings, clock=clock, run_scheduler=False)
     await runtime.startup()
     try:
+        assert isinstance(runtime.ports().counter.primary, RedisCounter)  # type: ignore[attr-defined]
         app = create_app(settings, runtime)
         assert await _admitted_of_500(app) == 100
     finally:
