@@ -1,0 +1,177 @@
+// The Pyodide tier: the worker's bundle under the real Python runtime (the npm
+// `pyodide` at the runtime's version) against Miniflare 4's real D1, KV, R2 and
+// Rate Limiting bindings, with pytest running inside Pyodide.
+//
+//   node --experimental-wasm-jspi tests/pyodide/tier.mjs [pytest args...]
+//
+// Run by scripts/test-pyodide, which first fetches the locked wheels and builds
+// build/worker/. Exits with pytest's exit code.
+//
+// Layout inside Pyodide's file system:
+//   /bundle  build/worker/ (NODEFS): the only place `core` and `worker` come from,
+//            so a module the bundle leaves out fails here
+//   /tier/tests, /tier/d1_migrations  the repository's (NODEFS)
+//   /wheels  .edge-tier/wheels/ (NODEFS), installed with micropip from emfs: paths
+//
+// The shim: workerd gives Python two JS modules the runtime SDK imports,
+// `_cloudflare_compat_flags` and `_pyodide_entrypoint_helper`; plain Pyodide has
+// neither, so they are registered here with only what the SDK reads from them.
+
+import { readFileSync, readdirSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Miniflare } from "miniflare";
+import { loadPyodide } from "pyodide";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const LOCK = JSON.parse(readFileSync(path.join(ROOT, "edge-wheels.lock.json"), "utf8"));
+const WHEELS = path.join(ROOT, ".edge-tier", "wheels");
+
+// The Rate Limiting bindings as wrangler.toml declares them (RL_* = limit, period).
+function rateLimits() {
+  const toml = readFileSync(path.join(ROOT, "wrangler.toml"), "utf8");
+  const out = {};
+  const re =
+    /\[\[ratelimits\]\]\s*name\s*=\s*"(\w+)"\s*namespace_id\s*=\s*"(\d+)"\s*simple\s*=\s*\{\s*limit\s*=\s*(\d+)\s*,\s*period\s*=\s*(\d+)/g;
+  for (const m of toml.matchAll(re)) {
+    out[m[1]] = { namespace_id: m[2], simple: { limit: Number(m[3]), period: Number(m[4]) } };
+  }
+  if (Object.keys(out).length === 0) throw new Error("no [[ratelimits]] read from wrangler.toml");
+  return out;
+}
+
+// wrangler.toml's [vars], as the deployed Worker's env has them, with test-only
+// secrets and two settings the tier needs: few password iterations (sign-ups stay
+// quick) and a GitHub API address on this machine that refuses at once.
+function vars() {
+  const toml = readFileSync(path.join(ROOT, "wrangler.toml"), "utf8");
+  const section = toml.split(/^\[vars\]\s*$/m)[1]?.split(/^\[/m)[0] ?? "";
+  const out = {};
+  for (const m of section.matchAll(/^(\w+)\s*=\s*"([^"]*)"/gm)) out[m[1]] = m[2];
+  return {
+    ...out,
+    CREATOR_EDGE_SECRET_KEY: "tier-secret-key-".padEnd(48, "k"),
+    CREATOR_EDGE_IP_PEPPER: "tier-ip-pepper-".padEnd(48, "p"),
+    CREATOR_EDGE_PASSWORD_ITERATIONS: "1000",
+    GITHUB_API_URL: "http://127.0.0.1:9",
+  };
+}
+
+export async function startMiniflare() {
+  const mf = new Miniflare({
+    modules: true,
+    script: "export default { fetch() { return new Response(null, { status: 204 }); } }",
+    compatibilityDate: "2026-07-30",
+    d1Databases: { DB: "creator-edge" },
+    kvNamespaces: { KV: "kv" },
+    r2Buckets: { BUCKET: "creator-edge" },
+    ratelimits: rateLimits(),
+    bindings: vars(),
+  });
+  const env = await mf.getBindings();
+  return { mf, env };
+}
+
+// Empty every binding: each test starts from nothing (the bindings outlive tests).
+async function reset(env) {
+  const tables = await env.DB.prepare(
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'",
+  ).all();
+  const names = tables.results.map((r) => r.name);
+  if (names.length) {
+    await env.DB.batch([
+      env.DB.prepare("PRAGMA defer_foreign_keys = ON"),
+      ...names.map((n) => env.DB.prepare(`DROP TABLE IF EXISTS "${n}"`)),
+    ]);
+  }
+  for (;;) {
+    const page = await env.KV.list();
+    await Promise.all(page.keys.map((k) => env.KV.delete(k.name)));
+    if (page.list_complete) break;
+  }
+  for (;;) {
+    const page = await env.BUCKET.list();
+    if (page.objects.length) await env.BUCKET.delete(page.objects.map((o) => o.key));
+    if (!page.truncated) break;
+  }
+}
+
+export async function startPyodide(env, { log = true } = {}) {
+  const py = await loadPyodide({ stdout: log ? console.log : () => {}, stderr: log ? console.error : () => {} });
+  const FS = py.FS;
+  for (const [at, dir] of [["/bundle", path.join(ROOT, "build", "worker")], ["/wheels", WHEELS]]) {
+    FS.mkdirTree(at);
+    FS.mount(py.FS.filesystems.NODEFS, { root: dir }, at);
+  }
+  for (const dir of ["tests", "d1_migrations"]) {
+    FS.mkdirTree(`/tier/${dir}`);
+    FS.mount(py.FS.filesystems.NODEFS, { root: path.join(ROOT, dir) }, `/tier/${dir}`);
+  }
+
+  const files = readdirSync(WHEELS);
+  const micropip = files.find((f) => f.startsWith("micropip-"));
+  await py.loadPackage(path.join(WHEELS, micropip), { messageCallback: () => {} });
+  const wheels = files.filter((f) => f.endsWith(".whl") && f !== micropip).map((f) => `emfs:/wheels/${f}`);
+  py.globals.set("_wheels", py.toPy(wheels));
+  await py.runPythonAsync("import micropip\nawait micropip.install(_wheels, deps=False)");
+
+  const waited = [];
+  py.registerJsModule("_cloudflare_compat_flags", {
+    python_workflows_implicit_dependencies: false,
+    python_request_headers_preserve_commas: true,
+  });
+  py.registerJsModule("_pyodide_entrypoint_helper", {
+    cloudflareWorkersModule: { env, waitUntil: (p) => waited.push(p) },
+    cloudflareSocketsModule: {},
+    doAnImport: (name) => import(name),
+    patchWaitUntil: () => {},
+    patch_env_helper: () => {
+      throw new Error("patch_env is not part of the tier's shim");
+    },
+  });
+  py.registerJsModule("_tier", {
+    env,
+    reset: () => reset(env),
+    lock: LOCK,
+    root: ROOT,
+    // A ctx whose waitUntil keeps the promise, as workerd's does, for the test to await.
+    makeCtx: () => {
+      const promises = [];
+      return { waitUntil: (p) => promises.push(p), promises, settle: () => Promise.allSettled(promises.splice(0)) };
+    },
+  });
+  await py.runPythonAsync("import sys\nsys.path[:0] = ['/bundle', '/tier']");
+  return py;
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  const { mf, env } = await startMiniflare();
+  let code = 1;
+  try {
+    const py = await startPyodide(env);
+    py.globals.set("_args", py.toPy(args));
+    code = await py.runPythonAsync(`
+import pytest
+from pyodide.ffi import can_run_sync
+assert can_run_sync(), "the tier needs JSPI: node --experimental-wasm-jspi"
+int(pytest.main([
+    "-c", "/tier/tests/pyodide/pytest.ini", "--rootdir", "/tier",
+    "-p", "no:cacheprovider", "/tier/tests/contract", "/tier/tests/pyodide", *_args,
+]))
+`);
+  } finally {
+    await mf.dispose();
+  }
+  process.exit(code);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  try {
+    await main();
+  } catch (error) {
+    // Short: Node would print the line of pyodide.asm.mjs, a megabyte long.
+    console.error(`tier: ${error?.stack ?? error}`.slice(0, 8000));
+    process.exit(1);
+  }
+}
