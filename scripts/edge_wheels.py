@@ -215,6 +215,42 @@ def _resolve(pins: list[str], find_links: Path) -> list[dict[str, str]]:
     return sorted(out, key=lambda p: p["name"])
 
 
+def wheel_fits(file: str) -> bool:
+    """Whether a wheel's tags let the runtime's interpreter install it."""
+    python, abi, platform = file[: -len(".whl")].split("-")[-3:]
+    cp = "cp" + RUNTIME["python"].replace(".", "")
+    return (
+        bool({"py3", cp} & set(python.split(".")))
+        and bool({"none", "abi3", cp} & set(abi.split(".")))
+        and bool({"any", RUNTIME["platform"]} & set(platform.split(".")))
+    )
+
+
+def unbuilt(pins: list[str], lock: dict, distribution: dict[str, dict[str, str]]) -> list[str]:
+    """The pins with no build for the runtime: neither a fitting PyPI wheel in the
+    lock nor Pyodide's own build at that version. Empty when every pin has one."""
+    wheels = {p["name"]: p for p in lock["worker"]}
+    pyodide = {p["name"]: p for p in lock["pyodide_distribution"]}
+    problems = []
+    for pin in pins:
+        name, version = split_pin(pin)
+        wheel, own = wheels.get(name), pyodide.get(name)
+        if wheel is not None and wheel["version"] == version:
+            if not wheel_fits(wheel["file"]):
+                problems.append(f"{pin}: {wheel['file']} does not fit {RUNTIME['platform']}")
+        elif own is not None and own["version"] == version:
+            shipped = distribution.get(name)
+            if shipped is None or shipped["version"] != version:
+                have = shipped["version"] if shipped else "nothing"
+                problems.append(f"{pin}: Pyodide {RUNTIME['pyodide']} ships {have}")
+        else:
+            problems.append(
+                f"{pin}: no build for Python {RUNTIME['python']} in {LOCK.name} "
+                "(run `python3 scripts/edge_wheels.py lock`: it fails where PyPI has none)"
+            )
+    return problems
+
+
 def fetch() -> int:
     """Fill ``.edge-tier/wheels/`` from the lock; a no-op once everything is there."""
     data = json.loads(LOCK.read_text(encoding="utf-8"))

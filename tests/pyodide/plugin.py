@@ -62,6 +62,14 @@ def pytest_pyfunc_call(pyfuncitem: Any) -> bool | None:
     return None
 
 
+def pytest_sessionstart(session: Any) -> None:
+    from _cloudflare import import_patch_manager  # type: ignore[import-not-found]
+
+    import_patch_manager.ahead_of_pytest()
+    loaded = [name for name in import_patch_manager._patches if name in sys.modules]
+    assert not loaded, f"imported before the runtime's patches could apply: {loaded}"
+
+
 def pytest_report_header() -> list[str]:
     import _tier  # type: ignore[import-not-found]  # registered by tier.mjs
 

@@ -3,6 +3,7 @@
 // Rate Limiting bindings, with pytest running inside Pyodide.
 //
 //   node --experimental-wasm-jspi tests/pyodide/tier.mjs [pytest args...]
+//   (paths as Pyodide sees them: /tier/tests/pyodide/tier_entry.py)
 //
 // Run by scripts/test-pyodide, which first fetches the locked wheels and builds
 // build/worker/. Exits with pytest's exit code.
@@ -16,6 +17,8 @@
 // The shim: workerd gives Python two JS modules the runtime SDK imports,
 // `_cloudflare_compat_flags` and `_pyodide_entrypoint_helper`; plain Pyodide has
 // neither, so they are registered here with only what the SDK reads from them.
+// workerd's `_cloudflare.import_patch_manager`, through which the SDK's package
+// patches apply (anyio runs "thread" work inline), is tests/pyodide/shim/.
 
 import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
@@ -74,8 +77,9 @@ export async function startMiniflare() {
 
 // Empty every binding: each test starts from nothing (the bindings outlive tests).
 async function reset(env) {
+  // Newest first: a table is dropped before the tables its foreign keys name.
   const tables = await env.DB.prepare(
-    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'",
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' ORDER BY rowid DESC",
   ).all();
   const names = tables.results.map((r) => r.name);
   if (names.length) {
@@ -97,7 +101,11 @@ async function reset(env) {
 }
 
 export async function startPyodide(env, { log = true } = {}) {
-  const py = await loadPyodide({ stdout: log ? console.log : () => {}, stderr: log ? console.error : () => {} });
+  const py = await loadPyodide();
+  // Raw writes, so pytest's progress dots stay on one line.
+  const sink = (stream) => ({ write: (buf) => (log && stream.write(buf), buf.length) });
+  py.setStdout(sink(process.stdout));
+  py.setStderr(sink(process.stderr));
   const FS = py.FS;
   for (const [at, dir] of [["/bundle", path.join(ROOT, "build", "worker")], ["/wheels", WHEELS]]) {
     FS.mkdirTree(at);
@@ -140,7 +148,15 @@ export async function startPyodide(env, { log = true } = {}) {
       return { waitUntil: (p) => promises.push(p), promises, settle: () => Promise.allSettled(promises.splice(0)) };
     },
   });
-  await py.runPythonAsync("import sys\nsys.path[:0] = ['/bundle', '/tier']");
+  // The Pillow stand-in goes last, so a real Pillow (were one installed) wins.
+  // The SDK's package patches load as its .pth file loads them in workerd (the
+  // .pth ran before micropip installed the SDK, so it is imported here).
+  await py.runPythonAsync(`
+import sys
+sys.path[:0] = ["/bundle", "/tier"]
+sys.path += ["/tier/tests/pyodide/shim", "/tier/tests/pyodide/no_pillow"]
+import _workers_sdk_package_patches
+`);
   return py;
 }
 
@@ -157,7 +173,9 @@ from pyodide.ffi import can_run_sync
 assert can_run_sync(), "the tier needs JSPI: node --experimental-wasm-jspi"
 int(pytest.main([
     "-c", "/tier/tests/pyodide/pytest.ini", "--rootdir", "/tier",
-    "-p", "no:cacheprovider", "/tier/tests/contract", "/tier/tests/pyodide", *_args,
+    "-p", "no:cacheprovider",
+    *([] if any(a.startswith("/tier/") for a in _args) else ["/tier/tests/contract", "/tier/tests/pyodide"]),
+    *_args,
 ]))
 `);
   } finally {
