@@ -12,7 +12,7 @@ import pytest
 
 from core.clock import FrozenClock
 from tests.edge.jsfakes import JsObject
-from tests.edge.standin import StandinEnv
+from tests.edge.standin import KVNamespace, RateLimit
 from worker.bindings import EdgeRuntime, cf_facts, settings_from_env
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,11 +21,19 @@ VARS = {"CREATOR_EDGE_CLIENT_IP_HEADER": "CF-Connecting-IP", "CREATOR_EDGE_RATE_
 
 
 @pytest.fixture
-def env(tmp_path) -> StandinEnv:
-    env = StandinEnv(tmp_path, FrozenClock(1_790_000_010.0), **SECRETS, **VARS)
-    for migration in sorted((ROOT / "d1_migrations").glob("*.sql")):
-        env.DB.conn.executescript(migration.read_text())
-    return env
+def env() -> types.SimpleNamespace:
+    """An ``env`` with the bindings and vars of ``wrangler.toml``: D1 and R2 are only
+    held here, so plain objects stand for them; KV and the rate limiters are stand-ins."""
+    clock = FrozenClock(1_790_000_010.0)
+    return types.SimpleNamespace(
+        DB=object(),
+        KV=KVNamespace(clock),
+        BUCKET=object(),
+        RL_DEFAULT=RateLimit(100, 60, clock),
+        RL_AUTH=RateLimit(5, 60, clock),
+        **SECRETS,
+        **VARS,
+    )
 
 
 def test_the_runtime_wraps_the_bindings_of_each_request(env) -> None:
