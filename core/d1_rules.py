@@ -18,6 +18,8 @@ MAX_STATEMENT_BYTES = 100_000
 MAX_BOUND_INTEGER = 2**53 - 1
 
 TRANSACTION_KEYWORDS = frozenset({"BEGIN", "COMMIT", "ROLLBACK", "END", "SAVEPOINT", "RELEASE"})
+# Statements that read: the local adapter may send them to a read connection.
+READ_KEYWORDS = frozenset({"SELECT", "WITH", "VALUES"})
 _FORBIDDEN_KEYWORDS = TRANSACTION_KEYWORDS | {"ATTACH", "DETACH", "PRAGMA"}
 _WORD = re.compile(r"[A-Za-z_]+")
 

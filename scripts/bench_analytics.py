@@ -13,11 +13,16 @@
    keyset pages, in a child process: its time and peak RSS (target < 150 MB).
 4. enrich: the cost of enriching one event at a realistic mix of user agents
    (a few hundred distinct strings, power-law), cold parser cache and warm.
+5. rollup-wait: the wait of a request's read issued while the rollup folds N
+   events (3 million by default, one day), every 5 ms, on the adapter the server
+   uses (reads on their own WAL connections) against the same adapter with
+   every statement on its one thread (``readers=0``, how it was), in the same
+   run; and the wait of a small write issued during the fold.
 
 Databases live in a temporary folder under /tmp, deleted at the end; with
 ``--db PATH`` the summary's database is kept at PATH and reused by later runs
 (delete it, and PATH.json, when done).
-Run: .venv/bin/python scripts/bench_analytics.py [summary|ingest|export|enrich ...]
+Run: .venv/bin/python scripts/bench_analytics.py [summary|ingest|export|enrich|rollup-wait ...]
      [--events 10000000] [--db /tmp/summary.sqlite3 [--refold]] [--naive-runs 0]
 """
 
@@ -187,10 +192,78 @@ async def fold_all(path: Path, start: int, now: float) -> float:
     at, open_hour = rollup.hour_floor(start), rollup.hour_floor(now)
     while at < open_hour:
         end = min(open_hour, rollup.day_floor(at) + DAY)
-        await db.batch([*rollup.fold_statements(at, end), repo.set_folded_to_statement(end)])
+        await db.batch([*await rollup.fold_batch(db, at, end), repo.set_folded_to_statement(end)])
         at = end
     await db.close()
     return time.perf_counter() - began
+
+
+async def fold_with_probes(path: Path, now: float, readers: int) -> dict:
+    """Run the hourly rollup job while probes use the same adapter: a read every
+    5 ms and a small write every 100 ms; how long each waited."""
+    from core.adapters.sqlite import SQLiteDatabase
+
+    db = SQLiteDatabase(path, readers=readers)
+    open_hour = rollup.hour_floor(now)
+    # The job as it runs each hour: the watermark three hours back, so it folds
+    # the last closed hours and refolds the day they belong to from its raw rows.
+    await db.batch([repo.set_folded_to_statement(open_hour - 3 * 3600)])
+    done = asyncio.Event()
+    reads: list[float] = []
+    writes: list[float] = []
+
+    async def probe(sql: str, every: float, into: list[float]) -> None:
+        while not done.is_set():
+            began = time.perf_counter()
+            if sql.startswith("SELECT"):
+                await db.first(sql)
+            else:
+                await db.run(sql)
+            into.append(time.perf_counter() - began)
+            await asyncio.sleep(every)
+
+    async def job() -> float:
+        await asyncio.sleep(0.02)
+        began = time.perf_counter()
+        await rollup.rollup_recent(db, now)
+        took = time.perf_counter() - began
+        done.set()
+        return took
+
+    took, *_ = await asyncio.gather(
+        job(),
+        probe("SELECT name FROM d1_migrations ORDER BY id LIMIT 1", 0.005, reads),
+        probe("DELETE FROM d1_migrations WHERE name = 'no such migration'", 0.1, writes),
+    )
+    await db.close()
+    return {"job_s": took, "reads": reads, "writes": writes}
+
+
+async def bench_rollup_wait(tmp: Path, n: int, rounds: int = 3) -> None:
+    path = tmp / "rollup.sqlite3"
+    await make_schema(path)
+    now = time.time()
+    load(path, n, rollup.hour_floor(now) - DAY, 1)
+    print(
+        f"[rollup-wait] {n:,} events over the last 24 hours; the hourly rollup job"
+        " (3 hours folded, their day refolded), probed by a read every 5 ms and a write"
+        " every 100 ms; interleaved rounds:"
+    )
+    results: dict[str, list[dict]] = {"read connections (2)": [], "one thread (readers=0)": []}
+    for _ in range(rounds):
+        results["read connections (2)"].append(await fold_with_probes(path, now, 2))
+        results["one thread (readers=0)"].append(await fold_with_probes(path, now, 0))
+    for label, runs in results.items():
+        jobs = [r["job_s"] for r in runs]
+        p50s = [pct(r["reads"], 0.5) * 1000 for r in runs]
+        p99s = [pct(r["reads"], 0.99) * 1000 for r in runs]
+        w99s = [pct(r["writes"], 0.99) * 1000 for r in runs]
+        print(
+            f"  {label}: job {statistics.median(jobs):.2f} s ({min(jobs):.2f}-{max(jobs):.2f});"
+            f" read wait p50 {statistics.median(p50s):.2f} ms, p99 {statistics.median(p99s):.1f}"
+            f" ms ({min(p99s):.1f}-{max(p99s):.1f}), {sum(len(r['reads']) for r in runs)} reads;"
+            f" write wait p99 {statistics.median(w99s):.0f} ms ({min(w99s):.0f}-{max(w99s):.0f})"
+        )
 
 
 def naive(conn: sqlite3.Connection, start: int, end: int) -> dict:
@@ -577,6 +650,7 @@ async def main() -> None:
     parser.add_argument("--naive-runs", type=int, default=3)
     parser.add_argument("--ingest", type=int, default=100_000)
     parser.add_argument("--export", type=int, default=1_000_000)
+    parser.add_argument("--rollup-events", type=int, default=3_000_000)
     parser.add_argument(
         "--db",
         type=Path,
@@ -593,6 +667,8 @@ async def main() -> None:
             await bench_ingest(tmp, args.ingest)
         if "export" in args.what:
             await bench_export(tmp, args.export)
+        if "rollup-wait" in args.what:
+            await bench_rollup_wait(tmp, args.rollup_events)
         if "summary" in args.what:
             await bench_summary(tmp, args.events, args.runs, args.naive_runs, args.db, args.refold)
     finally:

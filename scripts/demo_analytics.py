@@ -235,7 +235,7 @@ async def fill(events: int, days: int, profiles: int, seed: int) -> None:
         while at < open_hour:
             end = min(open_hour, rollup.day_floor(at) + 86400)
             await runtime.database.batch(
-                [*rollup.fold_statements(at, end), set_folded_to_statement(end)]
+                [*await rollup.fold_batch(runtime.database, at, end), set_folded_to_statement(end)]
             )
             at = end
         folded = time.perf_counter() - began

@@ -1,14 +1,19 @@
 """The ``Database`` port on a SQLite file, holding application SQL to D1's rules.
 
-Every statement runs on one dedicated thread: the event loop never blocks on
-disk, and statements from concurrent requests serialize on one connection the
-way they do inside D1. The D1 checks (``check_d1_statement``) run before the
-hop, so code that passes here is code D1 will accept.
+Writes run on one dedicated thread and connection: the event loop never blocks
+on disk, and writes from concurrent requests serialize the way they do inside
+D1. Reads (``all`` and ``first`` of a ``SELECT``) run on a small pool of
+read-only connections of their own: under WAL a reader sees the last committed
+write and never waits for a writer, so a request's reads do not queue behind a
+rollup, a purge or an export that holds the writer. The D1 checks
+(``check_d1_statement``) run before the hop, so code that passes here is code
+D1 will accept.
 """
 
 from __future__ import annotations
 
 import asyncio
+import queue
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +22,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from core.d1_rules import (
+    READ_KEYWORDS,
     TRANSACTION_KEYWORDS,
     check_d1_rules,
     leading_keyword,
@@ -102,28 +108,64 @@ def _rollback(conn: sqlite3.Connection) -> None:
         conn.execute("ROLLBACK")
 
 
+# Read connections: two cover the request path on this two-core class of
+# machine while a long statement holds one; more only add file handles.
+DEFAULT_READERS = 2
+
+
+def _is_read(sql: str) -> bool:
+    return leading_keyword(sql) in READ_KEYWORDS
+
+
+class _ReadOnly(Exception):
+    """A statement sent to a read connection turned out to write (a CTE before an INSERT)."""
+
+
 class SQLiteDatabase:
     """``Database`` over a SQLite file, with D1's limits enforced."""
 
-    def __init__(self, path: str | Path, *, busy_timeout: float = 5.0) -> None:
+    def __init__(
+        self, path: str | Path, *, busy_timeout: float = 5.0, readers: int = DEFAULT_READERS
+    ) -> None:
         self.path = Path(path)
         self._busy_timeout = busy_timeout
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-db")
         self._conn: sqlite3.Connection | None = None  # opened and used on that thread only
+        self._readers = max(readers, 0)
+        self._read_executor = (
+            ThreadPoolExecutor(max_workers=self._readers, thread_name_prefix="sqlite-read")
+            if self._readers
+            else None
+        )
+        # Read connections are handed from thread to thread through this queue,
+        # so each is used by one thread at a time (check_same_thread is off for that).
+        self._read_pool: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
+        self._read_opened: list[sqlite3.Connection] = []
         self._closed = False
+
+    def _open(self, *, read_only: bool) -> sqlite3.Connection:
+        # Autocommit: transactions are begun explicitly, and DDL is not
+        # wrapped in the implicit ones Python's sqlite3 would otherwise open.
+        conn = sqlite3.connect(
+            self.path,
+            timeout=self._busy_timeout,
+            isolation_level=None,
+            check_same_thread=not read_only,
+        )
+        conn.row_factory = _dict_row
+        if read_only:
+            conn.execute("PRAGMA query_only=ON")
+        else:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")  # D1 enforces foreign keys
+        conn.execute(f"PRAGMA busy_timeout={int(self._busy_timeout * 1000)}")
+        return conn
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            # Autocommit: transactions are begun explicitly, and DDL is not
-            # wrapped in the implicit ones Python's sqlite3 would otherwise open.
-            conn = sqlite3.connect(self.path, timeout=self._busy_timeout, isolation_level=None)
-            conn.row_factory = _dict_row
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA foreign_keys=ON")  # D1 enforces foreign keys
-            conn.execute(f"PRAGMA busy_timeout={int(self._busy_timeout * 1000)}")
-            self._conn = conn
+            self._conn = self._open(read_only=False)
         return self._conn
 
     async def _call(self, fn: Callable[..., T], *args: Any) -> T:
@@ -132,18 +174,67 @@ class SQLiteDatabase:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, fn, *args)
 
-    def _all(self, sql: str, params: Sequence[Param]) -> list[Row]:
-        with _translated():
-            return self._connection().execute(sql, params).fetchall()
+    def _on_reader(
+        self,
+        fn: Callable[[sqlite3.Connection, str, Sequence[Param]], T],
+        sql: str,
+        params: Sequence[Param],
+    ) -> T:
+        try:
+            conn = self._read_pool.get_nowait()
+        except queue.Empty:
+            conn = self._open(read_only=True)
+            self._read_opened.append(conn)
+        try:
+            with _translated():
+                try:
+                    return fn(conn, sql, params)
+                except sqlite3.OperationalError as exc:
+                    if "readonly" in str(exc):
+                        raise _ReadOnly from exc
+                    raise
+        finally:
+            self._read_pool.put(conn)
 
-    def _first(self, sql: str, params: Sequence[Param]) -> Row | None:
+    async def _read(
+        self,
+        fn: Callable[[sqlite3.Connection, str, Sequence[Param]], T],
+        sql: str,
+        params: Sequence[Param],
+    ) -> T:
+        if self._closed:
+            raise DatabaseError(f"database {self.path} is closed")
+        if self._read_executor is None or self._conn is None or not _is_read(sql):
+            # Until the writer has opened the file (and set WAL), reads go through it.
+            return await self._call(self._on_writer, fn, sql, params)
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._read_executor, self._on_reader, fn, sql, params)
+        except _ReadOnly:
+            return await self._call(self._on_writer, fn, sql, params)
+
+    def _on_writer(
+        self,
+        fn: Callable[[sqlite3.Connection, str, Sequence[Param]], T],
+        sql: str,
+        params: Sequence[Param],
+    ) -> T:
         with _translated():
-            cursor = self._connection().execute(sql, params)
-            try:
-                row: Row | None = cursor.fetchone()
-            finally:
-                cursor.close()  # resets the statement so it holds no read snapshot
-            return row
+            return fn(self._connection(), sql, params)
+
+    @staticmethod
+    def _all(conn: sqlite3.Connection, sql: str, params: Sequence[Param]) -> list[Row]:
+        rows: list[Row] = conn.execute(sql, params).fetchall()
+        return rows
+
+    @staticmethod
+    def _first(conn: sqlite3.Connection, sql: str, params: Sequence[Param]) -> Row | None:
+        cursor = conn.execute(sql, params)
+        try:
+            row: Row | None = cursor.fetchone()
+        finally:
+            cursor.close()  # resets the statement so it holds no read snapshot
+        return row
 
     def _run(self, sql: str, params: Sequence[Param]) -> RunResult:
         with _translated():
@@ -165,11 +256,11 @@ class SQLiteDatabase:
 
     async def all(self, sql: str, *params: Param) -> list[Row]:
         check_d1_statement(sql, params)
-        return await self._call(self._all, sql, params)
+        return await self._read(self._all, sql, params)
 
     async def first(self, sql: str, *params: Param) -> Row | None:
         check_d1_statement(sql, params)
-        return await self._call(self._first, sql, params)
+        return await self._read(self._first, sql, params)
 
     async def run(self, sql: str, *params: Param) -> RunResult:
         check_d1_statement(sql, params)
@@ -226,6 +317,9 @@ class SQLiteDatabase:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+        for conn in self._read_opened:
+            conn.close()
+        self._read_opened.clear()
 
     async def close(self) -> None:
         """Close the connection and stop the thread; later calls raise DatabaseError."""
@@ -233,6 +327,9 @@ class SQLiteDatabase:
             return
         self._closed = True
         loop = asyncio.get_running_loop()
+        if self._read_executor is not None:
+            # Reads in flight finish first; then no thread holds a read connection.
+            await loop.run_in_executor(None, self._read_executor.shutdown, True)
         # Queued statements run first: the executor is first in, first out.
         await loop.run_in_executor(self._executor, self._close_connection)
         self._executor.shutdown(wait=False)

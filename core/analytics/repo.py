@@ -119,14 +119,19 @@ _DIM_CASE = (
 )
 
 
+_ROLLUP_COLUMNS = "owner_id, profile_id, grain, bucket, type, dim, value, events, uniques"
+# Computed rows go back in as JSON arrays, a parameter of at most this many bytes
+# each (D1 holds a value to 1 MB).
+_ROLLUP_JSON_BYTES = 900_000
+
+
 def _fold_sql(grain: str) -> tuple[str, str]:
     width_ms = GRAINS[grain] * 1000
     bucket = f"(e.ts / {width_ms}) * {GRAINS[grain]}"
     by_type = (
-        "INSERT INTO analytics_rollups"  # noqa: S608 (constants only)
-        " (owner_id, profile_id, grain, bucket, type, dim, value, events, uniques)"
-        f" SELECT max(e.owner_id), e.profile_id, '{grain}', {bucket} AS b, e.type, d.dim,"
-        f" {_DIM_CASE} AS v, count(*), count(DISTINCT e.visitor)"
+        f"SELECT max(e.owner_id) AS owner_id, e.profile_id, '{grain}' AS grain, {bucket} AS b,"  # noqa: S608 (constants only)
+        f" e.type, d.dim, {_DIM_CASE} AS v, count(*) AS events,"
+        " count(DISTINCT e.visitor) AS uniques"
         # CROSS JOIN keeps the events the outer loop: one range scan, not one per dimension.
         f" FROM analytics_events AS e CROSS JOIN {_DIMS_TABLE} AS d"
         " WHERE e.ts >= ? AND e.ts < ? AND e.profile_id IS NOT NULL"
@@ -134,10 +139,9 @@ def _fold_sql(grain: str) -> tuple[str, str]:
         " GROUP BY e.profile_id, b, e.type, d.dim, v"
     )
     visitors = (
-        "INSERT INTO analytics_rollups"  # noqa: S608 (constants only)
-        " (owner_id, profile_id, grain, bucket, type, dim, value, events, uniques)"
-        f" SELECT max(e.owner_id), e.profile_id, '{grain}', {bucket} AS b, '*', 'total', '',"
-        " count(*), count(DISTINCT e.visitor)"
+        f"SELECT max(e.owner_id) AS owner_id, e.profile_id, '{grain}' AS grain, {bucket} AS b,"  # noqa: S608 (constants only)
+        " '*' AS type, 'total' AS dim, '' AS v, count(*) AS events,"
+        " count(DISTINCT e.visitor) AS uniques"
         " FROM analytics_events AS e"
         " WHERE e.ts >= ? AND e.ts < ? AND e.profile_id IS NOT NULL"
         " GROUP BY e.profile_id, b"
@@ -151,22 +155,48 @@ def _values() -> str:
 
 _DIMS_TABLE = f"(SELECT column1 AS dim FROM (VALUES {_values()}))"  # noqa: S608
 _FOLDS = {grain: _fold_sql(grain) for grain in GRAINS}
+_INSERT_ROLLUPS = (
+    f"INSERT INTO analytics_rollups ({_ROLLUP_COLUMNS})"  # noqa: S608 (constants only)
+    " SELECT r.value ->> 0, r.value ->> 1, r.value ->> 2, r.value ->> 3, r.value ->> 4,"
+    " r.value ->> 5, r.value ->> 6, r.value ->> 7, r.value ->> 8 FROM json_each(?) AS r"
+)
 
 
-def fold_statements(grain: str, start: int, end: int) -> list[Statement]:
-    """Rebuild the ``grain`` rollups of buckets in [start, end) (epoch seconds, aligned)
-    from the raw rows: delete them, then insert them again. Idempotent."""
-    by_type, visitors = _FOLDS[grain]
-    return [
+async def fold_rows(db: Database, grain: str, start: int, end: int) -> list[list[Any]]:
+    """The ``grain`` rollup rows of buckets in [start, end) (epoch seconds, aligned),
+    computed from the raw rows by reads alone: nothing is held for writing meanwhile."""
+    rows: list[list[Any]] = []
+    for sql in _FOLDS[grain]:
+        for row in await db.all(sql, start * 1000, end * 1000):
+            rows.append(list(row.values()))
+    return rows
+
+
+def replace_rollups_statements(
+    grain: str, start: int, end: int, rows: Sequence[Sequence[Any]]
+) -> list[Statement]:
+    """Statements that swap the ``grain`` rollups of [start, end) for ``rows``, for one
+    batch: a reader sees the old buckets or the new ones, never a gap."""
+    statements = [
         stmt(
             "DELETE FROM analytics_rollups WHERE grain = ? AND bucket >= ? AND bucket < ?",
             grain,
             start,
             end,
-        ),
-        stmt(by_type, start * 1000, end * 1000),
-        stmt(visitors, start * 1000, end * 1000),
+        )
     ]
+    chunk: list[str] = []
+    size = 2
+    for row in rows:
+        encoded = json.dumps(row, separators=(",", ":"))
+        if chunk and size + len(encoded) + 1 > _ROLLUP_JSON_BYTES:
+            statements.append(stmt(_INSERT_ROLLUPS, "[" + ",".join(chunk) + "]"))
+            chunk, size = [], 2
+        chunk.append(encoded)
+        size += len(encoded) + 1
+    if chunk:
+        statements.append(stmt(_INSERT_ROLLUPS, "[" + ",".join(chunk) + "]"))
+    return statements
 
 
 async def folded_to(db: Database) -> int | None:

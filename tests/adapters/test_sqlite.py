@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from core.adapters.sqlite import SQLiteDatabase, check_d1_statement, leading_keyword, split_script
-from core.ports import D1LimitError, DatabaseError, IntegrityError
+from core.ports import D1LimitError, DatabaseError, IntegrityError, Statement
 
 
 @pytest.fixture
@@ -161,3 +161,59 @@ async def test_closed_database_refuses_calls(tmp_path: Path) -> None:
     await database.close()
     with pytest.raises(DatabaseError, match="closed"):
         await database.first("SELECT 1 AS one")
+
+
+# A write that holds the writer for a while: a few million rows from a recursive CTE.
+_LONG_WRITE = (
+    "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 1500000)"
+    " INSERT INTO big (x) SELECT x FROM n"
+)
+
+
+async def test_reads_do_not_queue_behind_a_long_write(db) -> None:
+    await db.run("CREATE TABLE big (x INTEGER NOT NULL)")
+    await db.run("INSERT INTO big (x) VALUES (0)")
+    order: list[str] = []
+
+    async def write() -> None:
+        await db.batch([Statement(_LONG_WRITE)])
+        order.append("write")
+
+    async def reads() -> list[dict]:
+        await asyncio.sleep(0.05)  # the batch is on the writer by now
+        seen = [await db.first("SELECT count(*) AS c FROM big") for _ in range(5)]
+        order.append("reads")
+        return seen
+
+    _, seen = await asyncio.gather(write(), reads())
+    # The reads ran beside the write, on the snapshot before it: they never waited for it.
+    assert order == ["reads", "write"]
+    assert seen == [{"c": 1}] * 5
+    assert await db.first("SELECT count(*) AS c FROM big") == {"c": 1500001}
+
+
+async def test_a_read_sees_every_write_that_returned(db) -> None:
+    await db.run("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+    for n in range(50):
+        await db.run("INSERT INTO t (v) VALUES (?)", str(n))
+        assert await db.first("SELECT count(*) AS c FROM t") == {"c": n + 1}
+
+
+async def test_a_writing_statement_that_reads_like_a_read_still_writes(db) -> None:
+    await db.run("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+    rows = await db.all(
+        "WITH v(x) AS (VALUES ('a'), ('b')) INSERT INTO t (v) SELECT x FROM v RETURNING v"
+    )
+    assert sorted(r["v"] for r in rows) == ["a", "b"]
+    assert await db.first("SELECT count(*) AS c FROM t") == {"c": 2}
+
+
+async def test_read_connections_cannot_write(db) -> None:
+    await db.run("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+    assert await db.first("SELECT count(*) AS c FROM t") == {"c": 0}
+    conn = db._read_pool.get_nowait()
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            conn.execute("INSERT INTO t (id) VALUES (1)")
+    finally:
+        db._read_pool.put(conn)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import tempfile
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from core.analytics import repo, rollup
 from core.analytics.models import DIMENSION_COLUMNS
 from core.jobs.dispatcher import JobContext
 from core.migrations import migrate
+from core.ports import stmt
 
 START = 1_790_000_000 // 86400 * 86400  # a UTC midnight
 SPAN_HOURS = 60
@@ -173,8 +175,20 @@ async def test_retention_purges_in_bounded_chunks(runtime, settings, monkeypatch
 def test_fold_statements_stay_within_d1_rules() -> None:
     from core.d1_rules import check_d1_rules
 
+    many = [
+        ["o", "p", "hour", START, "profile_view", "country", f"C{n}", n, n] for n in range(40_000)
+    ]
+    swap = repo.replace_rollups_statements("hour", START, START + 7200, many)
+    assert len(swap) > 2  # the rows split into JSON parameters D1 can hold
+    for statement in swap[1:]:
+        assert all(len(str(p).encode()) < 1_000_000 for p in statement.params)
+    assert sum(len(json.loads(str(s.params[0]))) for s in swap[1:]) == len(many)
+    selects = [
+        stmt(sql, START * 1000, START * 1000) for sql in itertools.chain(*repo._FOLDS.values())
+    ]
     for statement in itertools.chain(
-        rollup.fold_statements(START, START + 7200),
+        selects,
+        swap,
         repo.insert_statements(
             [
                 row(
