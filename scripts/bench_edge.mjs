@@ -4,11 +4,13 @@
 // of a public page through entry.Default.fetch (JS Request, the SDK's ASGI
 // bridge, the app, Miniflare's D1 and KV). Prints one JSON line.
 //
-//   node --experimental-wasm-jspi scripts/bench_edge.mjs [n]
+//   node --experimental-wasm-jspi scripts/bench_edge.mjs [n [seed-json]]
 
 import { startMiniflare, startPyodide } from "../tests/pyodide/tier.mjs";
 
 const n = Number(process.argv[2] ?? 50);
+// The page to request: scripts/bench_edge.py passes bench_public_page's links.
+const seed = process.argv[3] ?? JSON.stringify({ password: "correct horse battery", links: [] });
 const { mf, env } = await startMiniflare();
 try {
   const t0 = performance.now();
@@ -17,6 +19,7 @@ try {
   const wasmMb = () => py._module.HEAPU8.buffer.byteLength / 2 ** 20;
   const before = wasmMb();
   py.globals.set("_n", n);
+  py.globals.set("_seed", seed);
   const out = await py.runPythonAsync(`
 import json, time
 t0 = time.perf_counter()
@@ -32,17 +35,20 @@ async def measure():
     t3 = time.perf_counter()
     first = await w.fetch("GET", "/api/health")
     t4 = time.perf_counter()
+    spec = json.loads(_seed)
     made = await w.fetch("POST", "/api/auth/register", json_body={
-        "email": "alice@example.com", "username": "alice", "password": "correct horse battery"})
+        "email": "bench@example.com", "username": "bencher", "password": spec["password"]})
     auth = {"authorization": "Bearer " + made.json()["access_token"]}
-    p = await w.fetch("POST", "/api/profiles", headers=auth,
-                      json_body={"slug": "alice-page", "display_name": "Alice"})
-    await w.fetch("POST", f"/api/profiles/{p.json()['id']}/links", headers=auth,
-                  json_body={"title": "Site", "url": "https://example.com/"})
+    p = await w.fetch("POST", "/api/profiles", headers=auth, json_body={
+        "slug": "bench", "display_name": "Bench Mark", "bio": "Measured, not guessed."})
+    for title, url in spec["links"]:
+        added = await w.fetch("POST", f"/api/profiles/{p.json()['id']}/links", headers=auth,
+                              json_body={"title": title, "url": url})
+        assert added.status == 201, added.text
     times = []
     for i in range(_n):
         s = time.perf_counter()
-        page = await w.fetch("GET", "/p/alice-page", ip=f"203.0.113.{i % 200 + 1}")
+        page = await w.fetch("GET", "/p/bench", ip=f"203.0.113.{i % 200 + 1}")
         times.append(time.perf_counter() - s)
         assert page.status == 200, page.status
     await w.settle()

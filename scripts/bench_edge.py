@@ -3,11 +3,11 @@
 Each round runs ``scripts/bench_edge.mjs`` in a fresh Node process (the
 interpreter loaded, the bundle's entry imported, the app built, then n GETs of
 a public page through ``entry.Default.fetch`` over Miniflare's bindings), then
-the same n GETs of the same page on the local app in this process (SQLite,
-called in-process through ASGI). Rounds interleave the two, so a change in the
-machine's load falls on both; the figures are medians over the rounds with
-their range. Needs ``scripts/test-pyodide`` to have run once (the wheels and
-build/worker/).
+the same n GETs of the same page (``bench_public_page.seed``) on the local app
+in this process (SQLite, called in-process through ASGI). Rounds interleave the
+two, so a change in the machine's load falls on both; the figures are medians
+over the rounds with their range. Needs ``scripts/test-pyodide`` to have run
+once (the wheels and build/worker/).
 
     .venv/bin/python scripts/bench_edge.py [--rounds 5] [--requests 50]
 """
@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from scripts.asgi_bench import request_times  # noqa: E402
+from scripts.bench_public_page import LINKS, PASSWORD, seed  # noqa: E402
 
 HEADERS = [(b"user-agent", b"Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0.0.0 Safari/537.36")]
 
@@ -41,6 +42,8 @@ def edge_round(n: int) -> dict:
             "--no-warnings",
             str(ROOT / "scripts" / "bench_edge.mjs"),
             str(n),
+            # The same user, profile and links as bench_public_page.seed makes locally.
+            json.dumps({"password": PASSWORD, "links": LINKS}),
         ],
         capture_output=True,
         text=True,
@@ -64,26 +67,8 @@ async def local_round(n: int) -> list[float]:
             app = create_app(settings, runtime)
             transport = httpx.ASGITransport(app=app, client=("203.0.113.5", 50000))
             async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
-                made = await client.post(
-                    "/api/auth/register",
-                    json={
-                        "email": "alice@example.com",
-                        "username": "alice",
-                        "password": "correct horse battery",
-                    },
-                )
-                auth = {"authorization": "Bearer " + made.json()["access_token"]}
-                p = await client.post(
-                    "/api/profiles",
-                    headers=auth,
-                    json={"slug": "alice-page", "display_name": "Alice"},
-                )
-                await client.post(
-                    f"/api/profiles/{p.json()['id']}/links",
-                    headers=auth,
-                    json={"title": "Site", "url": "https://example.com/"},
-                )
-            times = await request_times(app, "/p/alice-page", HEADERS, n)
+                path = await seed(client)
+            times = await request_times(app, path, HEADERS, n)
             await runtime.defer.drain(30)
             return [t * 1000 for t in times]
         finally:
