@@ -12,7 +12,8 @@ micropip), and writes ``edge-wheels.lock.json`` with each file's URL and sha256.
 hash-checked, and builds the one pure-Python stand-in the tier needs (MarkupSafe
 from its sdist, its own ``_native`` fallback: Pyodide's build of it is not on
 PyPI and the npm package does not ship it). Nothing is fetched when every file is
-already there, so the tier is offline after the first run.
+already there, so the tier is offline after the first run. It also writes
+``.edge-tier/wrangler.json`` (wrangler.toml as JSON) for the tier's Miniflare.
 """
 
 from __future__ import annotations
@@ -283,7 +284,15 @@ def fetch() -> int:
                     return 1
                 _build_wheel(got, CACHE)
             print(f"edge_wheels: built a pure-Python {entry['name']} for the tier")
+    write_wrangler_json()
     return 0
+
+
+def write_wrangler_json() -> None:
+    """wrangler.toml as JSON beside the wheels: the tier's Miniflare takes its bindings
+    and vars from it (Node has no TOML reader of its own)."""
+    config = tomllib.loads((ROOT / "wrangler.toml").read_text(encoding="utf-8"))
+    (CACHE.parent / "wrangler.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
 
 
 def _cached(path: Path, sha256: str) -> bool:

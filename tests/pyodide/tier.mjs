@@ -30,16 +30,16 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 const LOCK = JSON.parse(readFileSync(path.join(ROOT, "edge-wheels.lock.json"), "utf8"));
 const WHEELS = path.join(ROOT, ".edge-tier", "wheels");
 
-// The Rate Limiting bindings as wrangler.toml declares them (RL_* = limit, period).
+// wrangler.toml, as JSON (scripts/edge_wheels.py fetch writes it).
+const WRANGLER = JSON.parse(readFileSync(path.join(ROOT, ".edge-tier", "wrangler.json"), "utf8"));
+
+// The Rate Limiting bindings as wrangler.toml declares them.
 function rateLimits() {
-  const toml = readFileSync(path.join(ROOT, "wrangler.toml"), "utf8");
   const out = {};
-  const re =
-    /\[\[ratelimits\]\]\s*name\s*=\s*"(\w+)"\s*namespace_id\s*=\s*"(\d+)"\s*simple\s*=\s*\{\s*limit\s*=\s*(\d+)\s*,\s*period\s*=\s*(\d+)/g;
-  for (const m of toml.matchAll(re)) {
-    out[m[1]] = { namespace_id: m[2], simple: { limit: Number(m[3]), period: Number(m[4]) } };
+  for (const rl of WRANGLER.ratelimits ?? []) {
+    out[rl.name] = { namespace_id: rl.namespace_id, simple: rl.simple };
   }
-  if (Object.keys(out).length === 0) throw new Error("no [[ratelimits]] read from wrangler.toml");
+  if (Object.keys(out).length === 0) throw new Error("no [[ratelimits]] in wrangler.toml");
   return out;
 }
 
@@ -47,12 +47,8 @@ function rateLimits() {
 // secrets and two settings the tier needs: few password iterations (sign-ups stay
 // quick) and a GitHub API address on this machine that refuses at once.
 function vars() {
-  const toml = readFileSync(path.join(ROOT, "wrangler.toml"), "utf8");
-  const section = toml.split(/^\[vars\]\s*$/m)[1]?.split(/^\[/m)[0] ?? "";
-  const out = {};
-  for (const m of section.matchAll(/^(\w+)\s*=\s*"([^"]*)"/gm)) out[m[1]] = m[2];
   return {
-    ...out,
+    ...Object.fromEntries(Object.entries(WRANGLER.vars ?? {}).map(([k, v]) => [k, String(v)])),
     CREATOR_EDGE_SECRET_KEY: "tier-secret-key-".padEnd(48, "k"),
     CREATOR_EDGE_IP_PEPPER: "tier-ip-pepper-".padEnd(48, "p"),
     CREATOR_EDGE_PASSWORD_ITERATIONS: "1000",
@@ -64,10 +60,12 @@ export async function startMiniflare() {
   const mf = new Miniflare({
     modules: true,
     script: "export default { fetch() { return new Response(null, { status: 204 }); } }",
+    // The newest date Miniflare 4's workerd (1.20260730) knows; wrangler.toml's
+    // 2026-11-01 picks the Python runtime, which here is the npm pyodide instead.
     compatibilityDate: "2026-07-30",
-    d1Databases: { DB: "creator-edge" },
-    kvNamespaces: { KV: "kv" },
-    r2Buckets: { BUCKET: "creator-edge" },
+    d1Databases: Object.fromEntries(WRANGLER.d1_databases.map((d) => [d.binding, d.database_id])),
+    kvNamespaces: Object.fromEntries(WRANGLER.kv_namespaces.map((k) => [k.binding, k.id])),
+    r2Buckets: Object.fromEntries(WRANGLER.r2_buckets.map((r) => [r.binding, r.bucket_name])),
     ratelimits: rateLimits(),
     bindings: vars(),
   });
