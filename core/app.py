@@ -32,6 +32,7 @@ from core.profiles.routes import router as profiles_router
 from core.runtime import Runtime
 from core.security.ratelimit import Policy
 from core.settings import Settings
+from core.web.home import router as home_page
 
 VERSION = "0.1.0"
 
@@ -51,6 +52,7 @@ ROUTERS: Sequence[APIRouter] = (
     dashboard_router,
     assets_router,
     asset_files,
+    home_page,
 )
 # Paths that take bodies other than the default JSON or form of at most max_body_bytes;
 # a rule whose limit is a setting is given as a function of the settings.

@@ -6,8 +6,9 @@ modules the worker imports: found by walking imports with ``ast`` from
 (``core/adapters/``, ``core/local*.py``, ``core/cli.py``, ``core/__main__.py``)
 are never copied; the build fails if an edge-reachable module needs one at
 import time, or imports sqlite3, redis, sqlite_utils, uvicorn, socket,
-threading or subprocess at top level. Non-Python assets under ``core/web/``
-come along. The folder is wiped first, so every build is the same.
+threading or subprocess at top level. Page templates and scripts
+ride along inside the modules ``scripts/build_assets.py`` generates; no other
+file is copied. The folder is wiped first, so every build is the same.
 
 Run by wrangler's ``[build] command`` before every dev and deploy:
 ``python3 scripts/build_worker.py``.
@@ -29,7 +30,6 @@ FIRST_PARTY = ("core", "worker")
 EDGE_UNSAFE = frozenset(
     {"sqlite3", "redis", "sqlite_utils", "uvicorn", "socket", "threading", "subprocess"}
 )
-ASSET_DIRS = ("core/web",)
 
 
 class BuildError(Exception):
@@ -162,26 +162,13 @@ def _parents(path: Path) -> list[Path]:
     return sorted(out)
 
 
-def assets() -> list[Path]:
-    found: list[Path] = []
-    for folder in ASSET_DIRS:
-        base = ROOT / folder
-        if base.is_dir():
-            found.extend(
-                p
-                for p in base.rglob("*")
-                if p.is_file() and p.suffix not in (".py", ".pyc") and "__pycache__" not in p.parts
-            )
-    return sorted(found)
-
-
 def build(out: Path = OUT) -> list[str]:
     """Write the bundle to ``out`` (wiped first); the files written, relative to it."""
     modules, notes = edge_modules()
     if out.exists():
         shutil.rmtree(out)
     written = []
-    for path in [*modules, *assets()]:
+    for path in modules:
         rel = "entry.py" if path == ENTRY else path.relative_to(ROOT).as_posix()
         target = out / rel
         target.parent.mkdir(parents=True, exist_ok=True)

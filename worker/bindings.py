@@ -145,7 +145,7 @@ class EdgeRuntime:
 
 
 def settings_from_env(env: Any) -> Settings:
-    """Settings from the Worker's ``[vars]`` and secrets, by the names in ``ENV_NAMES``."""
+    """Settings from the Worker's ``[vars]`` and secrets, by each field's variable name."""
     values: dict[str, str] = {}
     for name in ENV_NAMES.values():
         value = getattr(env, name, None)

@@ -45,7 +45,7 @@ class Pending:
     """One event waiting for enrichment (its owner may still be unknown)."""
 
     type: str
-    profile_id: str
+    profile_id: str | None  # None: an owner's own event (an upload), not a page's traffic
     owner_id: str | None
     link_id: str | None = None
     content_id: str | None = None
@@ -94,6 +94,8 @@ def schedule_server_event(request: Request, event: ServerEvent) -> None:
             link_id=event.link_id,
             path=path,
             query=visit.query,
+            response_bytes=event.response_bytes,
+            properties=event.properties,
         )
         ctx.ports.defer(record(ctx.ports, _writer(request), visit, [pending]))
     except Exception:  # counting must never break the page it counts
@@ -144,11 +146,15 @@ async def record(
 
 
 async def enrich(ports: Ports, visit: Visit, events: Sequence[Pending]) -> list[repo.EventRow]:
-    """Rows for ``events``: bots and events of unknown or private profiles dropped."""
+    """Rows for ``events``: bots' traffic and events of unknown or private profiles
+    dropped (an owner's own events are kept, whatever client they used)."""
     agent = agents.describe(visit.user_agent)
     if agent.bot:
-        return []
-    unowned = [e.profile_id for e in events if e.owner_id is None]
+        events = [e for e in events if e.profile_id is None and e.owner_id is not None]
+        if not events:
+            return []
+        agent = agents.BOT
+    unowned = [e.profile_id for e in events if e.owner_id is None and e.profile_id is not None]
     owners = await repo.public_profile_owners(ports.db, unowned) if unowned else {}
     country, region, city, timezone = sources.place(visit.facts)
     offset = sources.tz_offset(timezone, visit.at)
@@ -156,10 +162,11 @@ async def enrich(ports: Ports, visit: Visit, events: Sequence[Pending]) -> list[
     if visit.private:
         city = None
         agent = agents.Agent(None, None, None, False)
-    visitors = {} if visit.private else await _visitors(ports, visit, events)
+    traffic = any(e.profile_id is not None for e in events)
+    visitors = await _visitors(ports, visit, events) if traffic and not visit.private else {}
     rows: list[repo.EventRow] = []
     for e in events:
-        owner = e.owner_id or owners.get(e.profile_id)
+        owner = e.owner_id or owners.get(e.profile_id or "")
         if owner is None:
             continue
         ref_host, ref_url = sources.referrer_of(
@@ -174,7 +181,7 @@ async def enrich(ports: Ports, visit: Visit, events: Sequence[Pending]) -> list[
                 e.profile_id,
                 e.link_id,
                 e.content_id,
-                visitors.get(e.profile_id),
+                visitors.get(e.profile_id or ""),
                 country,
                 region,
                 city,
@@ -204,7 +211,7 @@ async def _visitors(ports: Ports, visit: Visit, events: Sequence[Pending]) -> di
     """The visitor hash for each profile of ``events``, with yesterday's kept in the grace."""
     day = salts.day_of(visit.at)
     salt = await salts.salt_for(ports.kv, day, visit.at)
-    profiles = sorted({e.profile_id for e in events})
+    profiles = sorted({e.profile_id for e in events if e.profile_id is not None})
     hashes = {p: salts.visitor_hash(salt, p, visit.client_key, visit.user_agent) for p in profiles}
     since_midnight = visit.at - day * salts.DAY
     if since_midnight < salts.GRACE_SECONDS:

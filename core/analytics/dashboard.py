@@ -16,17 +16,24 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from core.analytics import dashboard_assets
-from core.analytics.dashboard_templates import TOP_LISTS, register_templates
 from core.errors import NotFound
 from core.identity.actor import Actor
 from core.identity.auth import optional_actor
-from core.web import templates
 from core.web.render import render
 
 router = APIRouter(include_in_schema=False)
-register_templates()
 
 IMMUTABLE = "public, max-age=31536000, immutable"
+
+# The top lists the page shows: the summary's ``top`` key, a caption, a column.
+TOP_LISTS: tuple[tuple[str, str, str], ...] = (
+    ("referrer", "Referrers", "Referrer"),
+    ("city", "Cities", "City"),
+    ("device", "Devices", "Device"),
+    ("browser", "Browsers", "Browser"),
+    ("os", "Operating systems", "System"),
+    ("utm_source", "UTM sources", "Source"),
+)
 
 
 @dataclass(frozen=True)
@@ -90,5 +97,5 @@ async def dashboard_page(
     if actor is None:
         return RedirectResponse("/login?next=/dashboard", status_code=303)
     return render(
-        request, "dashboard.html", nav=templates.NAV, assets=static_files(), top_lists=TOP_LISTS
+        request, "dashboard.html", signed_in=True, assets=static_files(), top_lists=TOP_LISTS
     )

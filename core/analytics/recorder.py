@@ -1,4 +1,4 @@
-"""Server-side events (profile views, link clicks), recorded after the response.
+"""Server-side events (views, clicks, uploads, refused sign-ins), recorded after the response.
 
 ``record_after_response`` does only cheap work on the request path: it copies
 the facts it needs from the request (headers, ``request_facts``, the keyed
@@ -9,19 +9,24 @@ hash of the client address, never the address) and schedules the rest
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import Request
 
 
 @dataclass(frozen=True)
 class ServerEvent:
-    """A view or click the server saw itself."""
+    """An event the server saw itself: a view or click of a profile's page, or an
+    owner's own (an upload stored, a sign-in refused: no profile, never traffic)."""
 
-    type: str  # "profile_view" | "link_click"
-    profile_id: str
+    type: str  # "profile_view" | "link_click" | "asset_upload" | "security_event"
     owner_id: str
+    profile_id: str | None = None
     link_id: str | None = None
     path: str | None = None
+    # The bytes of the response body the visitor got (bandwidth).
+    response_bytes: int | None = None
+    properties: dict[str, Any] | None = None
 
 
 def record_after_response(request: Request, event: ServerEvent) -> None:

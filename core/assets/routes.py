@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from core.analytics import ServerEvent, record_after_response
 from core.assets.form import read_upload
 from core.assets.models import AssetOut, AssetPage, Purpose, asset_json
 from core.assets.service import Assets
@@ -74,7 +75,24 @@ async def upload_asset(request: Request, service: Assets = Depends(assets)) -> A
     """Upload an image (multipart: ``file``, ``purpose``); it is stored re-encoded."""
     settings: Settings = request.app.state.settings
     form = await read_upload(request, file_field="file", max_file_bytes=settings.max_upload_bytes)
-    return asset_json(await service.upload(form))
+    row = await service.upload(form)
+    # The owner's own event, not a page's traffic: no profile, counted in no rollup.
+    record_after_response(
+        request,
+        ServerEvent(
+            type="asset_upload",
+            owner_id=row["owner_id"],
+            path=UPLOAD_PATH,
+            properties={
+                "asset_id": row["id"],
+                "purpose": row["purpose"],
+                "type": row["file_type"],
+                "received_bytes": row["compressed_size"],
+                "stored_bytes": row["file_size"],
+            },
+        ),
+    )
+    return asset_json(row)
 
 
 @router.get(UPLOAD_PATH, response_model=AssetPage)

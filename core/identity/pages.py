@@ -13,12 +13,11 @@ from core.errors import AppError
 from core.http.context import request_context
 from core.identity.actor import Actor
 from core.identity.auth import SESSION_COOKIE, identity, optional_actor
-from core.identity.routes import LOGIN, LOGIN_PER_ACCOUNT, REGISTER
-from core.identity.service import Identity, SignedIn, public_user
+from core.identity.routes import LOGIN, LOGIN_PER_ACCOUNT, REGISTER, record_refused_sign_in
+from core.identity.service import Identity, SignedIn, SignInRefused, public_user
 from core.identity.sessions import PAGE_SESSION_TTL
 from core.identity.tokens import hash_secret
 from core.security.ratelimit import enforce
-from core.web import templates
 from core.web.render import check_origin, render, safe_next
 
 router = APIRouter(include_in_schema=False)
@@ -66,6 +65,8 @@ async def login_submit(request: Request, service: Identity = Depends(identity)) 
         await enforce(ctx, LOGIN_PER_ACCOUNT, hash_secret("login:" + login)[:32])
         signed = await service.login(login, form.get("password", ""), kind="page")
     except AppError as error:
+        if isinstance(error, SignInRefused):
+            record_refused_sign_in(request, error, kind="page")
         return render(
             request,
             "login.html",
@@ -78,8 +79,11 @@ async def login_submit(request: Request, service: Identity = Depends(identity)) 
 
 
 @router.get("/register")
-async def register_page(request: Request) -> Response:
-    return render(request, "register.html", email="", username="", display_name="", error=None)
+async def register_page(
+    request: Request, actor: Actor | None = Depends(optional_actor)
+) -> Response:
+    form = {"email": "", "username": "", "display_name": ""}
+    return render(request, "register.html", signed_in=actor is not None, error=None, form=form)
 
 
 @router.post("/register")
@@ -98,7 +102,9 @@ async def register_submit(request: Request, service: Identity = Depends(identity
             kind="page",
         )
     except AppError as error:
-        return render(request, "register.html", status=error.status, error=error.message, **fields)
+        return render(
+            request, "register.html", status=error.status, error=error.message, form=fields
+        )
     return _signed_in_redirect(signed, "/account")
 
 
@@ -116,7 +122,7 @@ async def account_page(
         {**row, "expires_at": iso(row["expires_at"]), "current": row["id"] == actor.session_id}
         for row in rows
     ]
-    return render(request, "account.html", user=user, sessions=sessions, nav=templates.NAV)
+    return render(request, "account.html", signed_in=True, user=user, sessions=sessions)
 
 
 @router.post("/logout")

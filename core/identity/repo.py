@@ -160,6 +160,17 @@ class SessionRepo:
             user_id,
         )
 
+    async def page_for_user(self, user_id: str, *, before_id: str | None, limit: int) -> list[Row]:
+        """Newest first, at most ``limit``, those older than ``before_id`` (ids sort by time)."""
+        return await self.db.all(
+            f"SELECT {SESSION_COLUMNS} FROM sessions"  # noqa: S608
+            " WHERE user_id = ? AND (? IS NULL OR id < ?) ORDER BY id DESC LIMIT ?",
+            user_id,
+            before_id,
+            before_id,
+            limit,
+        )
+
     async def delete_expired(self, before: float, limit: int) -> int:
         result = await self.db.run(
             "DELETE FROM sessions WHERE rowid IN"

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
+from core.analytics import ServerEvent, record_after_response
 from core.audit import AuditLog
 from core.clock import iso
 from core.data.owned import decode_cursor, encode_cursor
@@ -26,7 +27,7 @@ from core.identity.models import (
     TokensOut,
     UserOut,
 )
-from core.identity.service import Identity, SignedIn, public_user
+from core.identity.service import Identity, SignedIn, SignInRefused, public_user
 from core.identity.tokens import hash_secret
 from core.security.limits import limit_key, per_client
 from core.security.ratelimit import Policy
@@ -74,8 +75,26 @@ async def login(
 ) -> JSONResponse:
     # The account key is hashed: the rate-limit store never holds an email address.
     await limit_key(request, LOGIN_PER_ACCOUNT, hash_secret("login:" + body.login)[:32])
-    signed = await service.login(body.login, body.password)
+    try:
+        signed = await service.login(body.login, body.password)
+    except SignInRefused as refused:
+        record_refused_sign_in(request, refused, kind="api")
+        raise
     return _no_store(tokens_body(signed))
+
+
+def record_refused_sign_in(request: Request, refused: SignInRefused, *, kind: str) -> None:
+    """A wrong password for an account: a security event of its owner's, after the
+    response (with the country and device it came from, never the address)."""
+    record_after_response(
+        request,
+        ServerEvent(
+            type="security_event",
+            owner_id=refused.user_id,
+            path=request.url.path,
+            properties={"action": "sign_in_refused", "reason": refused.code, "kind": kind},
+        ),
+    )
 
 
 @router.post(
@@ -141,9 +160,15 @@ async def export_me(
 
 @router.get("/api/me/sessions")
 async def my_sessions(
-    actor: Actor = Depends(current_actor), service: Identity = Depends(identity)
+    limit: int = Query(50, ge=1, le=200),
+    cursor: str | None = Query(None, max_length=200),
+    actor: Actor = Depends(current_actor),
+    service: Identity = Depends(identity),
 ) -> dict[str, Any]:
-    rows = await service.sessions.repo.for_user(actor.user_id)
+    found = await service.sessions.page_for_user(
+        actor.user_id, before_id=decode_cursor(cursor), limit=limit + 1
+    )
+    rows = found[:limit]
     items = [
         SessionOut(
             id=r["id"],
@@ -157,7 +182,10 @@ async def my_sessions(
         ).model_dump()
         for r in rows
     ]
-    return {"items": items, "next_cursor": None}
+    return {
+        "items": items,
+        "next_cursor": encode_cursor(rows[-1]["id"]) if len(found) > limit else None,
+    }
 
 
 @router.delete("/api/me/sessions/{session_id}", status_code=204)

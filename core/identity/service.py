@@ -21,6 +21,15 @@ from core.ports import IntegrityError, Ports, Row
 from core.settings import Settings
 
 
+class SignInRefused(Unauthorized):
+    """A wrong password for an existing account: the same answer as any other
+    refusal, and the account's id for its owner's security event."""
+
+    def __init__(self, user_id: str) -> None:
+        super().__init__("The email, username or password is wrong.", code="bad_credentials")
+        self.user_id = user_id
+
+
 @dataclass(frozen=True, slots=True)
 class SignedIn:
     user: Row
@@ -155,7 +164,7 @@ class Identity:
                 user_id=row["id"],
                 details={"reason": "bad_credentials"},
             )
-            raise Unauthorized("The email, username or password is wrong.", code="bad_credentials")
+            raise SignInRefused(row["id"])
         if verified.needs_rehash:
             await self.users.update(
                 row["id"],

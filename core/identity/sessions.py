@@ -21,7 +21,7 @@ from core.identity.tokens import (
     verify_access,
 )
 from core.ids import new_id
-from core.ports import Ports
+from core.ports import Ports, Row
 
 API_SESSION_TTL = 30 * 86400
 PAGE_SESSION_TTL = 14 * 86400
@@ -120,6 +120,10 @@ class Sessions:
                 code="refresh_token_reused",
             )
         raise Unauthorized("This refresh token is not valid.", code="invalid_refresh_token")
+
+    async def page_for_user(self, user_id: str, *, before_id: str | None, limit: int) -> list[Row]:
+        """A user's sessions, newest first, a page at a time (``before_id``: the cursor)."""
+        return await self.repo.page_for_user(user_id, before_id=before_id, limit=limit)
 
     async def revoke(self, session_id: str, reason: str) -> bool:
         revoked = await self.repo.revoke(session_id, reason, iso(self.ports.clock.now()))

@@ -47,7 +47,6 @@ from core.http import headers as sec
 from core.identity.gdpr import ERASE_HOOKS
 from core.ports import KV_MIN_TTL, Ports, Row
 from core.profiles import avatars
-from core.profiles import templates as _templates  # noqa: F401 (registers the templates)
 from core.profiles.repo import PublicRepo
 from core.web.render import environment
 

@@ -19,10 +19,8 @@ from core.http.context import request_context
 from core.identity.actor import Actor
 from core.identity.auth import optional_actor
 from core.profiles import editor_js
-from core.profiles import templates as _templates  # noqa: F401 (registers the templates)
 from core.profiles.models import LinkIn, ProfileIn
 from core.profiles.service import Profiles
-from core.web import templates
 from core.web.render import check_origin, render
 
 router = APIRouter(include_in_schema=False)
@@ -74,7 +72,7 @@ async def _profile_page(
     try:
         profile = await service.get(profile_id)
     except NotFound:
-        return render(request, "profile_missing.html", status=404)
+        return render(request, "profile_missing.html", status=404, signed_in=True)
     return render(
         request,
         "editor_profile.html",
@@ -82,7 +80,7 @@ async def _profile_page(
         profile=profile,
         error=error,
         link_form=link_form or _EMPTY_LINK,
-        nav=templates.NAV,
+        signed_in=True,
         script_url=editor_js.URL,
     )
 
@@ -110,7 +108,7 @@ async def _editor_home(
         profiles=page["items"],
         form=form or _EMPTY_PROFILE,
         error=error,
-        nav=templates.NAV,
+        signed_in=True,
     )
 
 
@@ -183,7 +181,7 @@ async def delete_profile(
     try:
         await _service(request, actor).delete(profile_id)
     except NotFound:
-        return render(request, "profile_missing.html", status=404)
+        return render(request, "profile_missing.html", status=404, signed_in=True)
     return RedirectResponse("/editor", status_code=303)
 
 
@@ -223,7 +221,7 @@ async def _change_link(
     try:
         link = await service.repo.link(link_id)
     except NotFound:
-        return render(request, "profile_missing.html", status=404)
+        return render(request, "profile_missing.html", status=404, signed_in=True)
     try:
         if action == "delete":
             await service.delete_link(link_id)

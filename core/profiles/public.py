@@ -38,6 +38,12 @@ async def public_profile(slug: str, request: Request) -> Response:
     rendered = await page.lookup(ctx.ports, slug.lower())
     if rendered is None:
         return _missing(request)
+    headers = rendered.headers(ctx.nonce)
+    response: Response
+    if rendered.matches(request.headers.get("if-none-match")):
+        response = Response(status_code=304, headers=headers)
+    else:
+        response = HTMLResponse(rendered.html(ctx.nonce), headers=headers)
     record_after_response(
         request,
         ServerEvent(
@@ -45,12 +51,10 @@ async def public_profile(slug: str, request: Request) -> Response:
             profile_id=rendered.profile_id,
             owner_id=rendered.owner_id,
             path=public_path(rendered.slug),
+            response_bytes=len(response.body),  # 0 for a 304: the browser's copy served
         ),
     )
-    headers = rendered.headers(ctx.nonce)
-    if rendered.matches(request.headers.get("if-none-match")):
-        return Response(status_code=304, headers=headers)
-    return HTMLResponse(rendered.html(ctx.nonce), headers=headers)
+    return response
 
 
 @router.get("/l/{link_id}")
@@ -61,6 +65,10 @@ async def follow_link(link_id: str, request: Request) -> Response:
     target = await PublicRepo(request_context(request.scope).ports.db).link_target(link_id)
     if target is None:
         return _missing(request)
+    # Each click must reach us to count: nothing may cache the redirect.
+    response = RedirectResponse(
+        target["url"], status_code=302, headers={"cache-control": "no-store"}
+    )
     record_after_response(
         request,
         ServerEvent(
@@ -69,7 +77,7 @@ async def follow_link(link_id: str, request: Request) -> Response:
             owner_id=target["owner_id"],
             link_id=link_id,
             path=public_path(target["slug"]),
+            response_bytes=len(response.body),
         ),
     )
-    # Each click must reach us to count: nothing may cache the redirect.
-    return RedirectResponse(target["url"], status_code=302, headers={"cache-control": "no-store"})
+    return response

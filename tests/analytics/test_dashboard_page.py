@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from core.analytics.dashboard import static_files
-from core.web.templates import NAV
+from core.web.render import SIGNED_IN_NAV
 
 ROOT = Path(__file__).resolve().parents[2]
 ORIGIN = {"origin": "http://testserver"}
@@ -47,7 +47,7 @@ async def test_page_loads_its_scripts_by_nonce_with_integrity(client) -> None:
     assert not re.search(r"<[^>]*\son[a-z]+\s*=", page.text)  # no inline event handlers
     for label in ("Profile", "From", "To", "Interval"):
         assert f">{label}</label>" in page.text
-    assert ("/dashboard", "Dashboard") in NAV
+    assert ("/dashboard", "Dashboard") in SIGNED_IN_NAV
     assert 'href="/dashboard" aria-current="page"' in page.text
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
+import os
+import subprocess
 import sys
 import tomllib
 from pathlib import Path
@@ -54,6 +56,47 @@ def test_the_build_is_deterministic_and_wipes_what_was_there(tmp_path) -> None:
     assert not {"core/local.py", "core/cli.py", "core/__main__.py"} & set(written)
 
 
+# Run inside the bundle alone: every page template compiles and the scripts are there,
+# read from the generated modules, with no template or script file beside them.
+_RENDER_IN_BUNDLE = """
+import sys, pathlib
+import core.web.render as render
+assert pathlib.Path(render.__file__).is_relative_to(pathlib.Path.cwd()), render.__file__
+env = render.environment()
+names = sorted(env.list_templates())
+for name in names:
+    if name.endswith(".html"):
+        env.get_template(name)
+from core.profiles import editor_js
+assert "avatar" in editor_js.EDITOR_JS
+beacon = env.get_template("analytics_beacon.html").render(nonce="n", profile_id="p")
+assert "creatorEdge" in beacon and beacon.startswith('<script nonce="n" data-profile="p">')
+print(" ".join(names))
+"""
+
+
+def test_the_bundle_carries_the_page_files_as_modules(tmp_path) -> None:
+    written = build_worker.build(tmp_path / "bundle")
+    assert not [f for f in written if f.endswith((".html", ".js", ".css"))]
+    for feature in ("web", "identity", "profiles", "analytics"):
+        assert f"core/{feature}/page_files.py" in written
+    result = subprocess.run(
+        [sys.executable, "-c", _RENDER_IN_BUNDLE],
+        cwd=tmp_path / "bundle",
+        env={**os.environ, "PYTHONPATH": str(tmp_path / "bundle")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    shipped = set(result.stdout.split())
+    assert {"base.html", "home.html", "login.html", "profile_public.html", "editor.js"} <= shipped
+    sources = {p.name for p in ROOT.glob("core/*/templates/*.html")}
+    sources |= {p.name for p in ROOT.glob("core/*/static/*.js")}
+    assert shipped == sources
+
+
 def _tree(root: Path, files: dict[str, str]) -> None:
     for name, text in files.items():
         path = root / name
@@ -96,7 +139,7 @@ def test_lazy_imports_are_followed_and_local_only_ones_left_out(fake_root, capsy
             "core/jobs/tasks.py": "def run():\n    import subprocess\n",
             "core/adapters/__init__.py": "",
             "core/adapters/sqlite.py": "import sqlite3\n",
-            "core/web/static/app.css": "body {}\n",
+            "core/web/templates/page.html": "<p>only its generated module ships</p>\n",
         }
     )
     written = build_worker.build(root / "out")
@@ -104,7 +147,6 @@ def test_lazy_imports_are_followed_and_local_only_ones_left_out(fake_root, capsy
         "core/__init__.py",
         "core/jobs/__init__.py",
         "core/jobs/tasks.py",
-        "core/web/static/app.css",
         "entry.py",
     ]
     out = capsys.readouterr().out

@@ -85,7 +85,6 @@ def test_the_dry_run_bundle_holds_the_worker_and_nothing_else(tmp_path) -> None:
     expected = {
         "entry.py" if p == build_worker.ENTRY else p.relative_to(ROOT).as_posix() for p in modules
     }
-    expected |= {p.relative_to(ROOT).as_posix() for p in build_worker.assets()}
     # wrangler writes a README into --outdir; python_modules/ comes from pywrangler.
     shipped = {f for f in files if f != "README.md" and not f.startswith("python_modules/")}
     assert shipped == expected

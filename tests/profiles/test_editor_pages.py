@@ -25,7 +25,7 @@ async def test_create_edit_and_delete_a_profile_with_forms(client, session) -> N
     cookie = {"cookie": session}
     home = await client.get("/editor", headers=cookie)
     assert home.status_code == 200 and 'action="/editor/profiles"' in home.text
-    assert '<a href="/editor">Editor</a>' in home.text
+    assert '<a href="/editor" aria-current="page">Editor</a>' in home.text
 
     created = await client.post(
         "/editor/profiles",

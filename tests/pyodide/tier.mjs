@@ -20,7 +20,7 @@
 // workerd's `_cloudflare.import_patch_manager`, through which the SDK's package
 // patches apply (anyio runs "thread" work inline), is tests/pyodide/shim/.
 
-import { readFileSync, readdirSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Miniflare } from "miniflare";
@@ -114,10 +114,17 @@ export async function startPyodide(env, { log = true } = {}) {
     FS.mount(py.FS.filesystems.NODEFS, { root: path.join(ROOT, dir) }, `/tier/${dir}`);
   }
 
-  const files = readdirSync(WHEELS);
+  // Exactly the locked files (a wheel left from an older lock is not installed).
+  const files = [
+    ...LOCK.worker.map((w) => w.file),
+    ...LOCK.tier.map((w) => w.file),
+    ...LOCK.pyodide_distribution
+      .filter((p) => p.tier_sdist)
+      .map((p) => `${p.name}-${p.version}-py3-none-any.whl`),
+  ];
   const micropip = files.find((f) => f.startsWith("micropip-"));
   await py.loadPackage(path.join(WHEELS, micropip), { messageCallback: () => {} });
-  const wheels = files.filter((f) => f.endsWith(".whl") && f !== micropip).map((f) => `emfs:/wheels/${f}`);
+  const wheels = files.filter((f) => f !== micropip).map((f) => `emfs:/wheels/${f}`);
   py.globals.set("_wheels", py.toPy(wheels));
   await py.runPythonAsync("import micropip\nawait micropip.install(_wheels, deps=False)");
 
