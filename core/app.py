@@ -8,6 +8,7 @@ from dataclasses import asdict
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 
 from core import deps
 from core.analytics.dashboard import router as dashboard_router
@@ -19,7 +20,7 @@ from core.assets.serve import router as asset_files
 from core.errors import NotFound
 from core.github.routes import router as github_router
 from core.http import errors
-from core.http.pipeline import BodyRule, Pipeline
+from core.http.pipeline import BODY_METHODS, BodyRule, Pipeline
 from core.http.routing import flatten, index_routes
 from core.identity.admin_routes import router as admin_router
 from core.identity.pages import router as identity_pages
@@ -103,9 +104,27 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
         pepper=settings.ip_pepper.get_secret_value().encode(),
         client_ip_header=settings.client_ip_header,
         max_body_bytes=settings.max_body_bytes,
-        body_rules=[r if isinstance(r, BodyRule) else r(settings) for r in BODY_RULES],
+        body_rules=[
+            *(r if isinstance(r, BodyRule) else r(settings) for r in BODY_RULES),
+            *_bodies_on_other_methods(app, settings.max_body_bytes),
+        ],
     )
     return app
+
+
+def _bodies_on_other_methods(app: FastAPI, max_bytes: int) -> list[BodyRule]:
+    """A rule for each route that takes a body on a method other than POST, PUT or
+    PATCH (``DELETE /api/me`` takes the password): every other such request with a
+    body is refused before it is read."""
+    rules = []
+    for route in app.router.routes:
+        if isinstance(route, APIRoute) and route.body_field is not None:
+            methods = frozenset(route.methods or ()) - BODY_METHODS
+            if methods:
+                static = "{" not in route.path
+                prefix = route.path.split("{", 1)[0]
+                rules.append(BodyRule(prefix, max_bytes, methods=methods, exact=static))
+    return rules
 
 
 def _dev_router() -> APIRouter:

@@ -58,6 +58,12 @@ def serve_app(app, settings, host: str, port: int) -> None:
         # uvicorn's access log prints client addresses; the pipeline logs
         # requests itself, without them.
         access_log=False,
+        # The client address comes only from what the settings trust: the socket
+        # peer, or CREATOR_EDGE_CLIENT_IP_HEADER when a proxy sets it. uvicorn's
+        # default trusts X-Forwarded-For from loopback, which let a client on the
+        # same host (or behind a local proxy) rotate the header past every limit.
+        proxy_headers=False,
+        forwarded_allow_ips=[],
         log_config=None,
         lifespan="on",
         timeout_graceful_shutdown=max(1, int(settings.shutdown_grace)),

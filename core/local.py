@@ -92,10 +92,14 @@ class LocalRuntime:
             from core.adapters.kv_sqlite import SQLiteCounter, SQLiteKeyValue
 
             kv, counter = SQLiteKeyValue(data / KV_FILE, clock), SQLiteCounter(data / KV_FILE)
+        from core.resilience import FallbackCounter, TolerantKeyValue
+
+        # Redis (or the KV file) down degrades: KV reads as a miss, the rate limits
+        # count in this process, /api/health says so; no request fails for it.
         self._ports = Ports(
             db=self.database,
-            kv=kv,
-            counter=counter,
+            kv=TolerantKeyValue(kv, clock),
+            counter=FallbackCounter(counter, clock),
             blobs=FolderBlobStore(data / "blobs"),
             clock=clock,
             http=self.http,

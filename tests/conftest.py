@@ -3,17 +3,64 @@ and the app called in-process through httpx's ASGI transport."""
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import settings as hypothesis_profiles
 
 from core.app import create_app
 from core.clock import FrozenClock
 from core.local import LocalRuntime, load_settings
 from core.settings import Settings
+
+# Property tests run derandomized by default: the suite is a gate, and a gate must
+# pass or fail the same way on every run and every clone (issue 16: a chance find
+# failed 1 run in 6, then every later run of that clone, from the example
+# database). Searching is a deliberate act: HYPOTHESIS_PROFILE=explore runs random
+# examples, many more of them; whatever it finds is kept as an @example beside the
+# test, so every run tries it from then on.
+hypothesis_profiles.register_profile("derandomized", derandomize=True, database=None)
+hypothesis_profiles.register_profile("explore", max_examples=2000, deadline=None)
+hypothesis_profiles.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "derandomized"))
+
+
+class _Tracebacks(logging.Handler):
+    """Collects every log record that carries a traceback."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.exc_info:
+            self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def no_tracebacks_logged(request: pytest.FixtureRequest) -> Iterator[None]:
+    """No test's requests may log a traceback (an unhandled error: a 500), except
+    a test marked ``planted_error`` that raises one on purpose and says so."""
+    handler = _Tracebacks()
+    logger = logging.getLogger("creator_edge")
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+    planted = request.node.get_closest_marker("planted_error") is not None
+    if planted:
+        assert handler.records, "a planted_error test logged no traceback"
+    elif handler.records:
+        first = handler.records[0]
+        pytest.fail(
+            f"{len(handler.records)} traceback(s) logged, first: {first.getMessage()}",
+            pytrace=False,
+        )
+
 
 REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
 CLIENT_IP = "203.0.113.77"

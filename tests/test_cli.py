@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
@@ -13,6 +12,8 @@ import time
 from pathlib import Path
 
 import httpx
+
+from tests.served import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,12 +23,6 @@ def env_for(data_dir: Path, **extra: str) -> dict[str, str]:
     env.pop("REDIS_URL", None)
     env.update({"CREATOR_EDGE_DATA_DIR": str(data_dir), "PYTHONPATH": str(ROOT), **extra})
     return env
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_until_serving(url: str, proc: subprocess.Popen, timeout: float = 20) -> None:

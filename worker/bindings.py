@@ -14,6 +14,7 @@ from typing import Any
 
 from core.clock import SystemClock
 from core.ports import Ports
+from core.resilience import FallbackCounter, TolerantKeyValue
 from core.settings import ENV_NAMES, Settings
 from worker import interop
 from worker.crypto import WebCryptoKdf
@@ -121,10 +122,12 @@ class EdgeRuntime:
             binding = getattr(env, name, None)
             if binding is not None:
                 limiters[shape] = binding
+        # A failing KV reads as a miss and the limits fall back to this request's
+        # own count (the Rate Limiting bindings still hold): degraded, not a 500.
         return Ports(
             db=D1Database(env.DB),
-            kv=kv,
-            counter=EdgeCounter(kv, limiters, self._tally),
+            kv=TolerantKeyValue(kv, self._clock),
+            counter=FallbackCounter(EdgeCounter(kv, limiters, self._tally), self._clock),
             blobs=R2BlobStore(env.BUCKET),
             clock=self._clock,
             http=self._http,

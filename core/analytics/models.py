@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from core.jsonvalue import stored_json
 
 EVENT_TYPES = (
     "profile_view",
@@ -36,6 +37,7 @@ DIMENSION_COLUMNS = {
 MAX_BATCH_EVENTS = 50
 MAX_BATCH_BYTES = 64 * 1024
 MAX_PROPERTIES_BYTES = 2048
+PROPERTIES_MAX_DEPTH = 4
 
 _Id = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
 
@@ -63,11 +65,11 @@ class BeaconEvent(BaseModel):
     @field_validator("properties")
     @classmethod
     def _small_properties(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        if (
-            value is not None
-            and len(json.dumps(value, separators=(",", ":"))) > MAX_PROPERTIES_BYTES
-        ):
-            raise ValueError(f"properties are over {MAX_PROPERTIES_BYTES} bytes of JSON")
+        if value is not None:
+            try:
+                stored_json(value, max_bytes=MAX_PROPERTIES_BYTES, max_depth=PROPERTIES_MAX_DEPTH)
+            except ValueError as error:
+                raise ValueError(f"properties: {error}") from None
         return value
 
 

@@ -20,6 +20,7 @@ from core.analytics.models import (
     Summary,
 )
 from core.analytics.service import Analytics, ceil_to
+from core.clock import UtcTime
 from core.data.owned import Owned
 from core.deps import ports as ports_of
 from core.errors import BadRequest, Invalid, PayloadTooLarge
@@ -72,6 +73,8 @@ def parse_beacon(body: bytes) -> Beacon:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         raise BadRequest("The beacon is not valid JSON.", code="malformed_json") from None
+    except RecursionError:  # nested deeper than the parser goes: no beacon is
+        raise BadRequest("The beacon is nested too deeply.", code="malformed_json") from None
     if not isinstance(data, dict) or not isinstance(data.get("events"), list):
         raise BadRequest('A beacon is {"events": [...]}.', code="malformed_beacon")
     if len(data["events"]) > MAX_BATCH_EVENTS:
@@ -143,8 +146,8 @@ def _analytics(request: Request, ports: Ports) -> Analytics:
 async def summary(
     request: Request,
     id: str,
-    start: datetime | None = Query(default=None, alias="from"),
-    end: datetime | None = Query(default=None, alias="to"),
+    start: UtcTime | None = Query(default=None, alias="from"),
+    end: UtcTime | None = Query(default=None, alias="to"),
     interval: Literal["hour", "day"] = "day",
     top_type: Literal[
         "profile_view", "page_view", "link_click", "custom", "share", "conversion"
@@ -171,8 +174,8 @@ async def heatmap(
     request: Request,
     id: str,
     path: str | None = Query(default=None, max_length=512),
-    start: datetime | None = Query(default=None, alias="from"),
-    end: datetime | None = Query(default=None, alias="to"),
+    start: UtcTime | None = Query(default=None, alias="from"),
+    end: UtcTime | None = Query(default=None, alias="to"),
     grid: int = Query(default=20, ge=4, le=100),
     owner: Owned = Depends(owned),
     ports: Ports = Depends(ports_of),
@@ -187,8 +190,8 @@ async def heatmap(
 async def export_events(
     id: str,
     format: Literal["csv", "json"] = "csv",
-    start: datetime | None = Query(default=None, alias="from"),
-    end: datetime | None = Query(default=None, alias="to"),
+    start: UtcTime | None = Query(default=None, alias="from"),
+    end: UtcTime | None = Query(default=None, alias="to"),
     owner: Owned = Depends(owned),
     ports: Ports = Depends(ports_of),
 ) -> StreamingResponse:

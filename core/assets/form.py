@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from email.message import Message
 
 from fastapi import Request
 from python_multipart.exceptions import FormParserError
@@ -39,6 +40,19 @@ def clean_file_name(raw: str) -> str:
     name = raw.replace("\\", "/").rsplit("/", 1)[-1]
     name = _UNSAFE_NAME.sub("", name).strip()
     return name[:MAX_FILE_NAME] or "upload"
+
+
+def part_disposition(raw: bytes) -> tuple[str | None, str | None]:
+    """A part's field name and file name (None when it is not a file).
+
+    The standard library's header parser reads both ``filename="..."`` and the
+    RFC 2231/5987 ``filename*=UTF-8''...`` that some clients send; the multipart
+    package's own drops the latter, which made such a file a text field.
+    """
+    header = Message()
+    header["content-disposition"] = raw.decode("utf-8", "replace")
+    name = header.get_param("name", header="content-disposition")
+    return (name if isinstance(name, str) else None), header.get_filename()
 
 
 class _Reader:
@@ -76,11 +90,11 @@ class _Reader:
         self._header_name = self._header_value = b""
 
     def on_headers_finished(self) -> None:
-        _, options = parse_options_header(self._disposition)
-        if b"name" not in options:
+        name, file_name = part_disposition(self._disposition)
+        if name is None:
             raise BadRequest("Every part needs a Content-Disposition name.", code="bad_multipart")
-        self._name = options[b"name"].decode("utf-8", "replace")
-        self._is_file = b"filename" in options
+        self._name = name
+        self._is_file = file_name is not None
         if self._is_file and self._name == self.file_field:
             if self.form.file_field is not None:
                 raise Invalid(
@@ -88,7 +102,7 @@ class _Reader:
                     details=[{"field": self.file_field, "message": "more than one file"}],
                 )
             self.form.file_field = self._name
-            self.form.file_name = clean_file_name(options[b"filename"].decode("utf-8", "replace"))
+            self.form.file_name = clean_file_name(file_name or "")
 
     def on_part_data(self, data: bytes, start: int, end: int) -> None:
         if self._is_file and self._name == self.file_field:

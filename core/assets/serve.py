@@ -49,14 +49,30 @@ def parse_range(header: str | None) -> ByteRange | None:
         return None
     first, last = match.groups()
     if not first:
-        return ByteRange(suffix=int(last)) if last else None
-    start = int(first)
+        return ByteRange(suffix=_position(last)) if last else None
+    start = _position(first)
     if not last:
         return ByteRange(offset=start)
-    end = int(last)
+    end = _position(last)
     if end < start:
         return None
     return ByteRange(offset=start, length=end - start + 1)
+
+
+def _position(digits: str) -> int:
+    # Past 16 digits (Python refuses to convert more than 4,300) a position lies
+    # beyond any file: as a start it is unsatisfiable, as an end or suffix the
+    # whole rest of the file, which is what the one number 10**16 also means.
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) <= 16 else 10**16
+
+
+def if_match_fails(header: str | None, etag: str) -> bool:
+    """RFC 9110 If-Match: true when it names no current version (strong comparison)."""
+    if header is None:
+        return False
+    tags = [tag.strip() for tag in header.split(",")]
+    return "*" not in tags and etag not in tags
 
 
 def _conditions(request: Request) -> Conditions | None:
@@ -136,6 +152,13 @@ async def serve_asset(
             await _close(blob)
         raise NotFound("No file is here.")
     headers = _headers(blob.meta)
+    if if_match_fails(request.headers.get("if-match"), blob.meta.http_etag):
+        await _close(blob)
+        return JSONResponse(
+            envelope("precondition_failed", "The file is not the version If-Match names."),
+            status_code=412,
+            headers={"etag": blob.meta.http_etag, "cache-control": "no-store"},
+        )
     if blob.body is None:
         return Response(status_code=304, headers=headers)
     status, length = 200, blob.meta.size

@@ -21,7 +21,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from core.errors import AppError, PayloadTooLarge, UnsupportedMediaType, envelope
+from core.errors import (
+    AppError,
+    DependencyDown,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    envelope,
+)
 from core.http import headers as sec
 from core.http.context import SCOPE_KEY, RequestContext
 from core.runtime import Runtime
@@ -32,7 +38,7 @@ log = logging.getLogger("creator_edge.http")
 access_log = logging.getLogger("creator_edge.access")
 
 _REQUEST_ID = re.compile(rb"^[A-Za-z0-9._:-]{8,64}$")
-_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 JSON_AND_FORMS = (
     "application/json",
     "multipart/form-data",
@@ -42,11 +48,22 @@ JSON_AND_FORMS = (
 
 @dataclass(frozen=True, slots=True)
 class BodyRule:
-    """Body limits for paths starting with ``prefix``: the first matching rule wins."""
+    """Body limits for ``methods`` on paths starting with ``prefix``: the first
+    matching rule wins; a request no rule matches may carry no body at all."""
 
     prefix: str
     max_bytes: int
     content_types: tuple[str, ...] = JSON_AND_FORMS
+    methods: frozenset[str] = BODY_METHODS
+    exact: bool = False  # the path is ``prefix`` itself
+
+    def matches(self, method: str, path: str) -> bool:
+        if method not in self.methods:
+            return False
+        return path == self.prefix if self.exact else path.startswith(self.prefix)
+
+
+_NO_BODY = BodyRule("", 0)
 
 
 class Pipeline:
@@ -75,6 +92,7 @@ class Pipeline:
         started_at = time.perf_counter()
         headers: list[tuple[bytes, bytes]] = scope["headers"]
         request_id = user_agent = content_type = content_length = None
+        chunked = False
         for name, value in headers:
             if name == b"x-request-id" and _REQUEST_ID.match(value):
                 request_id = value.decode()
@@ -84,6 +102,8 @@ class Pipeline:
                 content_type = value.decode("latin-1")
             elif name == b"content-length":
                 content_length = value
+            elif name == b"transfer-encoding":
+                chunked = True
         ctx = RequestContext(
             request_id=request_id or os.urandom(8).hex(),
             ports=self.runtime.ports(scope),
@@ -102,7 +122,7 @@ class Pipeline:
             await send(message)
 
         try:
-            receive = await self._check_body(scope, receive, content_type, content_length)
+            receive = await self._check_body(scope, receive, content_type, content_length, chunked)
             await enforce(ctx, self.default_policy, ctx.client_key)
             await self.app(scope, receive, send_with_headers)
         except AppError as error:
@@ -116,6 +136,19 @@ class Pipeline:
                 error.details,
                 error.headers,
             )
+        except OSError as error:
+            # A dependency's I/O failed (a disk, a socket, a timeout): the request
+            # could not be served now, which is a 503, not a bug to trace.
+            log.warning(
+                "dependency unavailable [request_id=%s] %s %s: %s",
+                ctx.request_id,
+                scope["method"],
+                scope["path"],
+                type(error).__name__,
+            )
+            if not status_holder[0]:
+                down = DependencyDown()
+                await _send_error(send_with_headers, down.status, down.code, down.message, None, {})
         except Exception:
             log.exception(
                 "unhandled error [request_id=%s] %s %s",
@@ -149,12 +182,18 @@ class Pipeline:
         receive: Any,
         content_type: str | None,
         content_length: bytes | None,
+        chunked: bool,
     ) -> Any:
-        """Refuse bodies that are too large (413) or of a type the path does not take (415)."""
-        if scope["method"] not in _BODY_METHODS:
-            return receive
+        """Refuse bodies that are too large (413) or of a type the path does not take
+        (415), on every method, before anything reads them (the app, or sign-in)."""
+        method: str = scope["method"]
+        if content_length is None and not chunked and method not in BODY_METHODS:
+            return receive  # the common GET: no body, nothing to check
         path: str = scope["path"]
-        rule = next(r for r in self.body_rules if path.startswith(r.prefix))
+        rule = next(
+            (r for r in self.body_rules if r.matches(method, path)),
+            _NO_BODY,
+        )
         if content_length is not None:
             try:
                 declared = int(content_length)
@@ -163,12 +202,12 @@ class Pipeline:
                     "Content-Length is not a number.", code="bad_content_length"
                 ) from None
             if declared > rule.max_bytes:
-                raise PayloadTooLarge(details={"max_bytes": rule.max_bytes})
+                raise _too_large(rule)
             replay = None
             has_body = declared > 0
         else:
             # No length given (chunked): read it here, bounded, then hand it on.
-            replay = await _read_bounded(receive, rule.max_bytes)
+            replay = await _read_bounded(receive, rule)
             has_body = bool(replay)
         if has_body:
             media = (content_type or "").split(";", 1)[0].strip().lower()
@@ -225,7 +264,15 @@ def _accepts(accepted: tuple[str, ...], media: str) -> bool:
     )
 
 
-async def _read_bounded(receive: Any, limit: int) -> bytes:
+def _too_large(rule: BodyRule) -> PayloadTooLarge:
+    if rule.max_bytes == 0:
+        return PayloadTooLarge(
+            "This route takes no request body.", code="body_not_allowed", details={"max_bytes": 0}
+        )
+    return PayloadTooLarge(details={"max_bytes": rule.max_bytes})
+
+
+async def _read_bounded(receive: Any, rule: BodyRule) -> bytes:
     chunks, size = [], 0
     while True:
         message = await receive()
@@ -233,8 +280,8 @@ async def _read_bounded(receive: Any, limit: int) -> bytes:
             break
         chunk = message.get("body", b"")
         size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(details={"max_bytes": limit})
+        if size > rule.max_bytes:
+            raise _too_large(rule)
         chunks.append(chunk)
         if not message.get("more_body", False):
             break

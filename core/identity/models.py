@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from core.jsonvalue import stored_json
+from core.text import has_control_characters
+
 _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=False)
+METADATA_MAX_BYTES = 4096
+METADATA_MAX_DEPTH = 8
+
+
+def _plain_display_name(value: str | None) -> str | None:
+    if value is not None and has_control_characters(value):
+        raise ValueError("the display name may not contain control characters")
+    return value
 
 
 class RegisterIn(BaseModel):
@@ -16,6 +26,8 @@ class RegisterIn(BaseModel):
     username: str = Field(max_length=64)
     password: str = Field(max_length=1024)
     display_name: str | None = Field(default=None, min_length=1, max_length=80)
+
+    _display_name = field_validator("display_name")(_plain_display_name)
 
 
 class LoginIn(BaseModel):
@@ -68,11 +80,19 @@ class MePatch(BaseModel):
     password: str | None = Field(default=None, max_length=1024)
     current_password: str | None = Field(default=None, max_length=1024)
 
+    _display_name = field_validator("display_name")(_plain_display_name)
+
     @field_validator("metadata")
     @classmethod
-    def _small_metadata(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        if value is not None and len(json.dumps(value)) > 4096:
-            raise ValueError("metadata is at most 4 KB of JSON")
+    def _storable_metadata(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        # null clears it, as in a JSON merge patch (RFC 7396): what is stored is
+        # always an object that can be read back.
+        if value is None:
+            return {}
+        try:
+            stored_json(value, max_bytes=METADATA_MAX_BYTES, max_depth=METADATA_MAX_DEPTH)
+        except ValueError as error:
+            raise ValueError(f"metadata: {error}") from None
         return value
 
 

@@ -109,11 +109,14 @@ class SessionRepo:
     async def rotate(
         self, session_id: str, old_hash: str, new_hash: str, now: float, now_iso: str
     ) -> bool:
-        """Swap the refresh hash if ``old_hash`` is the current one and the session lives."""
+        """Swap the refresh hash if ``old_hash`` is the current one and the session
+        lives, keeping the hash it replaced and when (the grace window)."""
         result = await self.db.run(
-            "UPDATE sessions SET refresh_hash = ?, generation = generation + 1,"
+            "UPDATE sessions SET previous_hash = refresh_hash, rotated_at = ?,"
+            " refresh_hash = ?, generation = generation + 1,"
             " last_active_at = ? WHERE id = ? AND refresh_hash = ? AND revoked_at IS NULL"
             " AND expires_at > ?",
+            now,
             new_hash,
             now_iso,
             session_id,

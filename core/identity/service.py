@@ -17,6 +17,7 @@ from core.identity.repo import UserRepo
 from core.identity.sessions import Kind, NewSession, Sessions
 from core.identity.tokens import ACCESS_TTL, issue_access, signing_key
 from core.ids import new_id
+from core.jsonvalue import stored_object
 from core.ports import IntegrityError, Ports, Row
 from core.settings import Settings
 
@@ -46,7 +47,7 @@ def public_user(row: Row) -> dict[str, Any]:
         "username": row["username"],
         "role": row["role"],
         "display_name": row["display_name"],
-        "metadata": json.loads(row["metadata"]) if isinstance(row["metadata"], str) else {},
+        "metadata": stored_object(row["metadata"]),
         "created_at": row["created_at"],
         "updated_at": row["updated_at"],
     }
@@ -63,7 +64,11 @@ class Identity:
         self.ctx = ctx
         self.users = UserRepo(ports.db)
         self.access_key = signing_key(settings.secret_key.get_secret_value(), "access-token")
-        self.sessions = Sessions(ports, self.access_key)
+        self.sessions = Sessions(
+            ports,
+            self.access_key,
+            signing_key(settings.secret_key.get_secret_value(), "refresh-rotation"),
+        )
         self.hasher = PasswordHasher(ports.kdf, settings.password_iterations)
         self.audit = AuditLog(ports.db, ports.clock)
 

@@ -3,6 +3,7 @@ status mirrored in KV so authenticating a request costs no database query."""
 
 from __future__ import annotations
 
+import base64
 import hmac
 import json
 from dataclasses import dataclass
@@ -26,6 +27,11 @@ from core.ports import Ports, Row
 API_SESSION_TTL = 30 * 86400
 PAGE_SESSION_TTL = 14 * 86400
 _DEVICE_MAX = 160
+# Parallel refreshes of one token (two tabs, a retried request) within this many
+# seconds get the same new token instead of ending the session as a reuse: the
+# OAuth 2.0 Security BCP (RFC 9700, 4.14.2) allows such a grace period. Later, the
+# old token is a reuse again.
+REFRESH_GRACE = 10.0
 
 Kind = Literal["api", "page"]
 
@@ -42,11 +48,23 @@ class NewSession:
 
 
 class Sessions:
-    def __init__(self, ports: Ports, access_key: bytes | None = None) -> None:
-        """``access_key`` is needed only to check access tokens."""
+    def __init__(
+        self, ports: Ports, access_key: bytes | None = None, rotation_key: bytes | None = None
+    ) -> None:
+        """``access_key`` is needed only to check access tokens, ``rotation_key``
+        only to rotate refresh tokens."""
         self.ports = ports
         self.repo = SessionRepo(ports.db)
         self._access_key = access_key
+        self._rotation_key = rotation_key
+
+    def _successor(self, session_id: str, secret: str) -> str:
+        """The refresh secret that replaces ``secret``: derived from it with a server
+        key, so a parallel refresh within the grace window can answer the same new
+        token without it ever being stored."""
+        assert self._rotation_key is not None, "rotating needs the rotation key"
+        mac = hmac.new(self._rotation_key, f"{session_id}.{secret}".encode(), "sha256")
+        return base64.urlsafe_b64encode(mac.digest()).rstrip(b"=").decode()
 
     async def _cache(self, session_id: str, entry: dict[str, Any], expires_at: float) -> None:
         ttl = max(60, int(expires_at - self.ports.clock.now()))
@@ -105,13 +123,24 @@ class Sessions:
             raise Unauthorized("This refresh token is not valid.", code="invalid_refresh_token")
         session_id, secret = parts
         now = self.ports.clock.now()
-        new = new_secret()
+        new = self._successor(session_id, secret)
         if await self.repo.rotate(session_id, hash_secret(secret), hash_secret(new), now, iso(now)):
             row = await self.repo.get(session_id)
             assert row is not None
             return NewSession(session_id, f"{session_id}.{new}", row["expires_at"]), row["user_id"]
         row = await self.repo.get(session_id)
         if row is not None and row["revoked_at"] is None and row["expires_at"] > now:
+            if (
+                row["previous_hash"] is not None
+                and hmac.compare_digest(row["previous_hash"], hash_secret(secret))
+                and hmac.compare_digest(row["refresh_hash"], hash_secret(new))
+                and now - (row["rotated_at"] or 0.0) <= REFRESH_GRACE
+            ):
+                # The same token, refreshed again within the grace window.
+                return (
+                    NewSession(session_id, f"{session_id}.{new}", row["expires_at"]),
+                    row["user_id"],
+                )
             # The session lives but this secret is not its current one: an old
             # token came back. Someone holds a copy, so end the whole family.
             await self.revoke(session_id, "refresh_token_reuse")

@@ -15,6 +15,7 @@ from core import deps
 from core.clock import iso
 from core.jobs.dispatcher import JobContext
 from core.ports import Ports
+from core.resilience import degraded
 
 LAST_CHECK_KEY = "health:last"
 CHECK_TIMEOUT = 2.0
@@ -38,15 +39,22 @@ async def _probe(check: Callable[[], Awaitable[Any]]) -> dict[str, Any]:
 
 
 async def check_dependencies(ports: Ports) -> dict[str, dict[str, Any]]:
-    """Probe the database, KV, the rate-limit counter and the blob store at once."""
+    """Probe the database, KV and the blob store at once; the rate-limit counter
+    reports itself (every request, this one included, has just used it).
+
+    KV is probed beneath its fallback (``core.resilience``), which would
+    otherwise answer for it."""
+    kv = getattr(ports.kv, "primary", ports.kv)
     names = ("database", "kv", "blobs")
     checks = (
         lambda: ports.db.first("SELECT 1 AS ok"),
-        lambda: ports.kv.get("health:probe"),
+        lambda: kv.get("health:probe"),
         lambda: ports.blobs.head("health/probe"),
     )
     results = await asyncio.gather(*(_probe(c) for c in checks))
-    return dict(zip(names, results, strict=True))
+    report = dict(zip(names, results, strict=True))
+    report["rate_limit_counter"] = degraded(ports.counter) or {"status": "ok"}
+    return report
 
 
 async def record_health(ctx: JobContext) -> None:
@@ -58,11 +66,16 @@ async def record_health(ctx: JobContext) -> None:
 
 @router.get("/api/health", summary="Liveness and the status of each dependency")
 async def health(request: Request, ports: Ports = Depends(deps.ports)) -> JSONResponse:
+    """200 while the product answers at all: ``status`` is ``degraded`` and each
+    dependency that is down says so (``down``), so a monitor can tell which."""
     checks = await check_dependencies(ports)
     last = None
     if checks["kv"]["status"] == "ok":
         raw = await ports.kv.get(LAST_CHECK_KEY)
-        last = json.loads(raw) if raw else None
+        try:
+            last = json.loads(raw) if raw else None
+        except ValueError:
+            last = None
     healthy = all(c["status"] == "ok" for c in checks.values())
     body = {
         "status": "ok" if healthy else "degraded",
@@ -70,8 +83,7 @@ async def health(request: Request, ports: Ports = Depends(deps.ports)) -> JSONRe
         "version": request.app.version,
         "time": iso(ports.clock.now()),
         "dependencies": checks,
+        "down": sorted(name for name, c in checks.items() if c["status"] != "ok"),
         "last_scheduled_check": last,
     }
-    return JSONResponse(
-        body, status_code=200 if healthy else 503, headers={"cache-control": "no-store"}
-    )
+    return JSONResponse(body, headers={"cache-control": "no-store"})

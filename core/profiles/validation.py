@@ -3,11 +3,13 @@ hypothesis can hammer them (tests/profiles/test_validation.py)."""
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import unicodedata
 from urllib.parse import urlsplit, urlunsplit
 
 from core.identity.validation import RESERVED_USERNAMES
+from core.text import has_control_characters
 
 SLUG_MIN, SLUG_MAX = 3, 30
 URL_MAX = 2048
@@ -17,7 +19,7 @@ BIO_MAX = 500
 
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9_-]*[a-z0-9])?$")
 _HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
-_IPV4 = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
+_NUMERIC_LAST_LABEL = re.compile(r"^(?:0x[0-9a-f]*|\d+)$")
 
 # Slugs that would read as the product itself, or shadow one of its paths.
 RESERVED_SLUGS = RESERVED_USERNAMES | frozenset(
@@ -68,9 +70,10 @@ def normalize_slug(value: str) -> str:
 
 
 def clean_text(value: str, *, field: str, max_length: int, required: bool) -> str | None:
-    """Text without control characters, NFC, trimmed; None when blank and optional."""
+    """Text without control characters (bidi controls included), NFC, trimmed; None
+    when blank and optional."""
     text = unicodedata.normalize("NFC", value).strip()
-    if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in text):
+    if has_control_characters(text, allowed="\n\t"):
         raise ValidationError(f"The {field} contains control characters.")
     if not text:
         if required:
@@ -110,11 +113,18 @@ def normalize_url(value: str) -> str:
 
 
 def _ascii_host(hostname: str) -> str:
-    host = hostname.rstrip(".")
+    host = hostname.rstrip(".").lower()
     if host.startswith("[") or ":" in host:
         raise ValidationError("Link to a host name, not an IPv6 address.")
-    if _IPV4.match(host):
-        return host
+    if _NUMERIC_LAST_LABEL.match(host.rsplit(".", 1)[-1]):
+        # A browser reads any host ending in a number as an IPv4 address, in
+        # decimal, octal or hex (0x7f000001 is 127.0.0.1): so is it read here.
+        address = _ipv4(host)
+        if not address.is_global or address.is_multicast:
+            raise ValidationError("Link to a public address, not a private or local one.")
+        return str(address)
+    if host == "localhost" or host.endswith(".localhost"):
+        raise ValidationError("Link to a public address, not a private or local one.")
     try:
         host = host.encode("idna").decode("ascii").lower()
     except UnicodeError:
@@ -123,3 +133,29 @@ def _ascii_host(hostname: str) -> str:
     if not host or not all(_HOST_LABEL.match(label) for label in labels):
         raise ValidationError("The host name is not valid.")
     return host
+
+
+def _ipv4(host: str) -> ipaddress.IPv4Address:
+    """The WHATWG URL standard's IPv4 parser: one to four parts, each decimal,
+    octal (leading 0) or hex (0x); the last part fills the remaining bytes."""
+    parts = host.split(".")
+    if len(parts) > 4:
+        raise ValidationError("The host name is not valid.")
+    numbers = []
+    for part in parts:
+        try:
+            if part.startswith("0x"):
+                numbers.append(int(part[2:] or "0", 16))
+            elif len(part) > 1 and part.startswith("0"):
+                numbers.append(int(part[1:], 8))
+            else:
+                numbers.append(int(part, 10))
+        except ValueError:
+            raise ValidationError("The host name is not valid.") from None
+    *leading, last = numbers
+    if any(n > 255 for n in leading) or last >= 256 ** (5 - len(numbers)):
+        raise ValidationError("The host name is not a valid address.")
+    value = last
+    for position, n in enumerate(leading):
+        value += n << (8 * (3 - position))
+    return ipaddress.IPv4Address(value)

@@ -9,13 +9,18 @@ from hashlib import blake2b
 def client_ip(
     headers: Iterable[tuple[bytes, bytes]], peer: tuple[str, int] | None, header: bytes | None
 ) -> str | None:
-    """The client address: from ``header`` when configured (first hop), else the peer."""
+    """The client address: from ``header`` when configured (first hop), else the peer.
+
+    A request without the header falls back to its socket peer: sharing one
+    bucket would let one client lock out every other such client.
+    """
     if header is not None:
         for name, value in headers:
             if name == header:
                 first = value.split(b",", 1)[0].strip()
-                return first.decode("latin-1") or None
-        return None
+                if first:
+                    return first.decode("latin-1")
+                break
     return peer[0] if peer else None
 
 

@@ -8,6 +8,7 @@ plus the current fixed window's count.
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 
 def window_index(now: float, window: int) -> int:
@@ -35,19 +36,24 @@ def remaining(previous: int, current: int, now: float, window: int, limit: int) 
 def retry_after(
     previous: int, current: int, now: float, window: int, limit: int, cost: int = 1
 ) -> int:
-    """Whole seconds until a request of ``cost`` would be admitted again (0 if now)."""
-    f = elapsed_fraction(now, window)
-    if previous * (1.0 - f) + current + cost <= limit:
+    """Whole seconds until a request of ``cost`` would be admitted again (0 if now).
+
+    Computed in exact rationals: in floats ``(1 - 2/3) * 60`` is
+    ``20.000000000000004``, and its ceiling a ``Retry-After`` one second too long.
+    """
+    if admits(previous, current, now, window, limit, cost):
         return 0
+    into = Fraction(now) % window  # exact: every float is a rational
     if current + cost <= limit and previous > 0:
-        # Admitted later in this window, once enough of the previous one slides out.
-        needed = 1.0 - (limit - cost - current) / previous
-        return max(1, math.ceil((needed - f) * window))
+        # Admitted later in this window, once enough of the previous one slides out:
+        # previous * (1 - t / window) + current + cost <= limit.
+        needed = window - Fraction((limit - cost - current) * window, previous)
+        return max(1, math.ceil(needed - into))
     # Not in this window: the current count becomes the weighted "previous" of the next.
-    to_next = (1.0 - f) * window
+    to_next = window - into
     if current == 0 or cost > limit:
         return max(1, math.ceil(to_next))
-    needed = max(0.0, 1.0 - (limit - cost) / current)
+    needed = max(Fraction(0), 1 - Fraction(limit - cost, current))
     return max(1, math.ceil(to_next + needed * window))
 
 

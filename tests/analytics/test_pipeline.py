@@ -71,6 +71,7 @@ async def test_without_a_local_writer_each_request_is_one_insert(site, runtime) 
     assert len(await events(runtime)) == 2
 
 
+@pytest.mark.planted_error
 async def test_recording_never_breaks_the_page(site, visitor, runtime, monkeypatch) -> None:
     def broken(*_a, **_k):
         raise RuntimeError("no analytics today")

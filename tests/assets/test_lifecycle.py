@@ -29,6 +29,7 @@ def fail_puts(monkeypatch, runtime, *, after: int) -> list[str]:
 
 
 @pytest.mark.parametrize("after", [0, 1])
+@pytest.mark.planted_error
 async def test_a_storage_failure_marks_the_row_failed_and_keeps_nothing(
     alice, runtime, monkeypatch, caplog, after
 ) -> None:
@@ -48,6 +49,7 @@ async def test_a_storage_failure_marks_the_row_failed_and_keeps_nothing(
     assert shown["status"] == "failed" and shown["url"] is None and shown["error"]
 
 
+@pytest.mark.planted_error
 async def test_a_failure_does_not_delete_files_another_upload_uses(
     alice, runtime, monkeypatch, caplog
 ) -> None:
@@ -151,6 +153,7 @@ async def test_an_asset_deleted_while_it_is_stored_leaves_no_files(alice, runtim
     assert await rows(runtime) == [] and await stored_keys(runtime, alice) == []
 
 
+@pytest.mark.planted_error
 async def test_public_pages_can_look_up_ready_images(alice, bob, runtime, monkeypatch) -> None:
     from core.assets.service import ready_images
 

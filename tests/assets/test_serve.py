@@ -109,3 +109,28 @@ async def test_the_file_route_is_not_part_of_the_api_document(client) -> None:
     spec = (await client.get("/openapi.json")).json()
     assert not [path for path in spec["paths"] if path.startswith("/a/")]
     assert "/api/assets" in spec["paths"] and "/api/assets/{asset_id}" in spec["paths"]
+
+
+async def test_range_positions_of_any_length_never_fail(photo, client) -> None:
+    """Python refuses to convert more than 4,300 digits: such a Range is still answered."""
+    whole = (await client.get(photo["url"])).content
+    digits = "9" * 5000
+    start = await client.get(photo["url"], headers={"range": f"bytes={digits}-"})
+    assert start.status_code == 416
+    end = await client.get(photo["url"], headers={"range": f"bytes=0-{digits}"})
+    assert (end.status_code, end.content) == (206, whole)
+    suffix = await client.get(photo["url"], headers={"range": f"bytes=-{digits}"})
+    assert (suffix.status_code, suffix.content) == (206, whole)
+    zeros = await client.get(photo["url"], headers={"range": f"bytes={'0' * 5000}-1"})
+    assert (zeros.status_code, zeros.content) == (206, whole[:2])
+
+
+async def test_if_match_answers_412_when_it_does_not_match(photo, client) -> None:
+    etag = (await client.get(photo["url"])).headers["etag"]
+    stale = await client.get(photo["url"], headers={"if-match": '"an-older-version"'})
+    assert stale.status_code == 412
+    assert stale.json()["error"]["code"] == "precondition_failed"
+    for header in (etag, f'"other", {etag}', "*"):
+        assert (await client.get(photo["url"], headers={"if-match": header})).status_code == 200
+    weak = await client.get(photo["url"], headers={"if-match": f"W/{etag}"})
+    assert weak.status_code == 412  # If-Match compares strongly

@@ -261,3 +261,27 @@ async def test_a_profile_id_must_name_a_profile_of_the_uploader(alice, bob) -> N
     refused = await upload(alice, png(), profile_id=theirs.json()["id"])
     assert refused.status_code == 422
     assert refused.json()["error"]["details"][0]["field"] == "profile_id"
+
+
+async def test_a_file_named_with_filename_star_is_a_file(alice) -> None:
+    """RFC 5987's ``filename*=UTF-8''...`` marks a file part like ``filename`` does."""
+    boundary = "b0undary"
+    body = (
+        (
+            f"--{boundary}\r\n"
+            "Content-Disposition: form-data; name=\"file\"; filename*=UTF-8''caf%C3%A9.jpg\r\n"
+            "Content-Type: image/jpeg\r\n\r\n"
+        ).encode()
+        + jpeg((40, 30))
+        + (
+            f'\r\n--{boundary}\r\nContent-Disposition: form-data; name="purpose"\r\n\r\n'
+            f"asset\r\n--{boundary}--\r\n"
+        ).encode()
+    )
+    response = await alice.post(
+        "/api/assets",
+        content=body,
+        headers={"content-type": f"multipart/form-data; boundary={boundary}"},
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["file_name"] == "café.jpg"

@@ -19,7 +19,6 @@ from __future__ import annotations
 import itertools
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -32,6 +31,8 @@ from typing import Any
 
 import httpx
 import pytest
+
+from tests.served import free_port
 
 CHROMIUM = os.environ.get("CREATOR_EDGE_CHROMIUM", "/usr/bin/chromium")
 # Without the background-networking flags Chromium keeps dialling Google's
@@ -70,12 +71,6 @@ def _chromium_or_skip() -> str:
     if os.environ.get("CI"):
         pytest.fail(message)
     pytest.skip(message)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -119,7 +114,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """``python -m core serve`` on a free port over a temporary data dir."""
     root = tmp_path_factory.mktemp("served")
     data_dir, log_path = root / "data", root / "server.log"
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "CREATOR_EDGE_DATA_DIR": str(data_dir),

@@ -70,6 +70,7 @@ async def test_a_refusal_reports_the_window_full_even_if_this_isolate_saw_little
     assert not admits(result.previous, result.current, clock.now(), 60, 3)
 
 
+@pytest.mark.planted_error
 async def test_a_failing_binding_falls_back_to_kv(clock, caplog) -> None:
     class Broken:
         async def limit(self, options):
@@ -139,6 +140,7 @@ async def test_fetch_failures_are_http_errors() -> None:
         await FetchHttpClient().request("GET", "https://example.com")
 
 
+@pytest.mark.planted_error
 async def test_deferred_work_goes_to_wait_until_and_failures_are_logged(caplog) -> None:
     waited = []
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from core.github.client import RateState
 from core.github.gate import GATE_KEY, LOW_WATER, Gate, load_gate, save_gate
 
@@ -53,6 +55,7 @@ async def test_kv_is_written_only_when_it_matters(runtime) -> None:
     assert loaded.paused(NOW) and not loaded.changed
 
 
+@pytest.mark.planted_error
 async def test_a_bad_stored_value_is_forgotten(runtime) -> None:
     await runtime.ports().kv.put(GATE_KEY, "{not json", ttl=600)
     gate = await load_gate(runtime.ports().kv)

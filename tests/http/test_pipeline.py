@@ -63,7 +63,8 @@ async def test_health_reports_every_dependency(client) -> None:
     body = response.json()
     assert body["status"] == "ok"
     assert body["runtime"] == "local"
-    assert set(body["dependencies"]) == {"database", "kv", "blobs"}
+    assert set(body["dependencies"]) == {"database", "kv", "rate_limit_counter", "blobs"}
+    assert body["down"] == []
     assert all(d["status"] == "ok" for d in body["dependencies"].values())
     assert_security_headers(response)
 
@@ -100,6 +101,7 @@ async def test_errors_use_the_envelope(probe_client) -> None:
     assert ok.status_code == 201 and ok.json() == {"name": "a", "count": 2}
 
 
+@pytest.mark.planted_error
 async def test_unhandled_error_is_a_500_envelope_without_trace(probe_client, caplog) -> None:
     with caplog.at_level(logging.ERROR, logger="creator_edge.http"):
         response = await probe_client.get("/api/probe/boom")

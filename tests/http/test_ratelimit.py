@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 
 import pytest
 
@@ -50,11 +51,14 @@ async def test_the_101st_request_in_a_minute_is_refused(app, runtime, clock) -> 
 
 
 async def _admitted_of_500(app) -> int:
+    # A path that is not there (404 once admitted): the counter is the only store
+    # each request reaches, so a loaded machine does not queue the burst behind
+    # the health check's own KV probes until Redis's pool times out.
     async with make_client(app) as client:
-        responses = await asyncio.gather(*(client.get("/api/health") for _ in range(500)))
+        responses = await asyncio.gather(*(client.get("/nothing-here") for _ in range(500)))
     codes = [r.status_code for r in responses]
-    assert set(codes) <= {200, 429}
-    return codes.count(200)
+    assert set(codes) <= {404, 429}
+    return codes.count(404)
 
 
 async def test_500_concurrent_requests_admit_exactly_the_limit_on_sqlite(app) -> None:
@@ -62,7 +66,15 @@ async def test_500_concurrent_requests_admit_exactly_the_limit_on_sqlite(app) ->
 
 
 @pytest.mark.redis
-async def test_500_concurrent_requests_admit_exactly_the_limit_on_redis(settings, clock) -> None:
+async def test_500_concurrent_requests_admit_exactly_the_limit_on_redis(
+    settings, clock, monkeypatch
+) -> None:
+    # On a loaded machine a burst of 500 can wait past the 2 s Redis timeout, and the
+    # limit then (rightly) falls back to the process's own counter: this test is
+    # about the Lua script's atomicity, so it gives Redis all the time it needs.
+    from core.adapters import kv_redis
+
+    monkeypatch.setattr(kv_redis, "from_url", functools.partial(kv_redis.from_url, timeout=60))
     settings = settings.model_copy(update={"redis_url": REDIS_TEST_URL})
     runtime = LocalRuntime(settings, clock=clock, run_scheduler=False)
     await runtime.startup()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 
 import jwt
 
+from core.identity.sessions import REFRESH_GRACE
 from core.identity.tokens import AUDIENCE, ISSUER, signing_key
 from tests.conftest import bearer, make_client, register
 
@@ -82,11 +84,12 @@ async def test_bad_tokens_answer_401(client, settings, clock) -> None:
     assert expired.status_code == 401
 
 
-async def test_reused_refresh_token_revokes_the_family(client) -> None:
+async def test_reused_refresh_token_revokes_the_family(client, clock) -> None:
     tokens = await register(client, "alice")
     first = await client.post("/api/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
     assert first.status_code == 200
     rotated = first.json()
+    clock.advance(REFRESH_GRACE + 0.5)  # past the grace window for parallel refreshes
     reuse = await client.post("/api/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
     assert reuse.status_code == 401
     assert reuse.json()["error"]["code"] == "refresh_token_reused"
@@ -94,6 +97,34 @@ async def test_reused_refresh_token_revokes_the_family(client) -> None:
     again = await client.post("/api/auth/refresh", json={"refresh_token": rotated["refresh_token"]})
     assert again.status_code == 401
     assert (await client.get("/api/me", headers=bearer(rotated))).status_code == 401
+
+
+async def test_parallel_refreshes_of_one_token_get_the_same_new_token(client, clock) -> None:
+    """Two tabs refreshing at once keep the session (the OAuth security BCP's grace)."""
+    tokens = await register(client, "alice")
+    answers = await asyncio.gather(
+        *(
+            client.post("/api/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+            for _ in range(10)
+        )
+    )
+    assert [a.status_code for a in answers] == [200] * 10
+    assert len({a.json()["refresh_token"] for a in answers}) == 1
+    newest = answers[0].json()
+    for answer in answers:
+        assert (await client.get("/api/me", headers=bearer(answer.json()))).status_code == 200
+    clock.advance(REFRESH_GRACE - 1)
+    late = await client.post("/api/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+    assert late.json()["refresh_token"] == newest["refresh_token"]
+    # The new token rotates as usual, and then the first one is a reuse at once.
+    after = await client.post("/api/auth/refresh", json={"refresh_token": newest["refresh_token"]})
+    assert after.status_code == 200
+    reuse = await client.post("/api/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+    assert reuse.json()["error"]["code"] == "refresh_token_reused"
+    gone = await client.post(
+        "/api/auth/refresh", json={"refresh_token": after.json()["refresh_token"]}
+    )
+    assert gone.status_code == 401
 
 
 async def test_sign_in_is_limited_per_account_and_per_client(app) -> None:

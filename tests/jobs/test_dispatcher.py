@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from core.jobs.dispatcher import Job, JobContext, run_cron, run_job
 from core.jobs.schedule import CRONS, SCHEDULE
 
@@ -12,6 +14,7 @@ def ctx_for(runtime, settings) -> JobContext:
     return JobContext(runtime.ports(), settings, "*/5 * * * *", runtime.ports().clock.now())
 
 
+@pytest.mark.planted_error
 async def test_a_failing_job_never_stops_the_others(runtime, settings) -> None:
     ran: list[str] = []
 
@@ -91,6 +94,7 @@ async def test_an_expired_lease_is_taken_over(runtime, settings, clock) -> None:
     assert (await run_job(job, ctx_for(runtime, settings))).outcome == "success"
 
 
+@pytest.mark.planted_error
 async def test_a_job_that_outlives_its_lease_is_stopped_and_recorded(runtime, settings) -> None:
     async def hangs(ctx: JobContext) -> None:
         await asyncio.sleep(30)

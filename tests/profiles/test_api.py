@@ -273,3 +273,19 @@ async def test_the_api_needs_a_signed_in_user(client) -> None:
     assert (await client.get("/api/profiles")).status_code == 401
     created = await client.post("/api/profiles", json={"slug": "anon", "display_name": "A"})
     assert created.status_code == 401
+
+
+async def test_a_link_to_the_metadata_address_is_refused(alice) -> None:
+    pid = (await alice.post("/api/profiles", json={"slug": "ssrf", "display_name": "S"})).json()[
+        "id"
+    ]
+    for url in ("http://169.254.169.254/", "http://0x7f000001/", "http://999.999.999.999/"):
+        response = await alice.post(f"/api/profiles/{pid}/links", json={"title": "x", "url": url})
+        assert response.status_code == 422, url
+    ok = await alice.post(
+        f"/api/profiles/{pid}/links", json={"title": "x", "url": "https://example.com/"}
+    )
+    assert ok.status_code == 201
+    link = ok.json()["id"]
+    patched = await alice.patch(f"/api/links/{link}", json={"url": "http://127.0.0.1:8787/"})
+    assert patched.status_code == 422

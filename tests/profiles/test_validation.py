@@ -60,11 +60,47 @@ def test_a_url_is_http_or_refused(value: str) -> None:
         ("  http://example.com  ", "http://example.com"),
         ("https://bücher.example/", "https://xn--bcher-kva.example/"),
         ("https://example.com:8443/x", "https://example.com:8443/x"),
-        ("https://127.0.0.1/", "https://127.0.0.1/"),
+        ("https://93.184.215.14/", "https://93.184.215.14/"),
+        # A number a browser reads as an address is written as one.
+        ("http://1572394766/", "http://93.184.215.14/"),
+        ("http://0x5db8d70e/", "http://93.184.215.14/"),
     ],
 )
 def test_urls_are_normalised(value: str, expected: str) -> None:
     assert normalize_url(value) == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "http://127.0.0.1/",
+        "http://127.1/",
+        "http://0x7f000001/",
+        "http://2130706433/",
+        "http://0177.0.0.1/",
+        "http://0x7f.0.0.1/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.0.0.1/",
+        "http://172.16.5.4/",
+        "http://192.168.1.1/",
+        "http://100.64.0.1/",
+        "http://0.0.0.0/",
+        "http://0/",
+        "http://255.255.255.255/",
+        "http://224.0.0.1/",
+        "http://localhost/",
+        "http://api.localhost/",
+        "http://[::1]/",
+        "http://999.999.999.999/",
+        "http://1.2.3.4.5/",
+        "http://4294967296/",
+        "http://08.1.1.1/",
+        "http://example.0x1/",
+    ],
+)
+def test_links_to_local_private_or_invalid_hosts_are_refused(value: str) -> None:
+    with pytest.raises(ValidationError):
+        normalize_url(value)
 
 
 @given(st.text(max_size=120))
