@@ -37,11 +37,8 @@ async def test_health_answers_from_the_edge_over_every_binding(edge) -> None:
     assert answer.status == 200, answer.text
     report = answer.json()
     assert report["runtime"] == "edge"
-    assert {name: d["status"] for name, d in report["dependencies"].items()} == {
-        "database": "ok",
-        "kv": "ok",
-        "blobs": "ok",
-    }
+    statuses = {name: d["status"] for name, d in report["dependencies"].items()}
+    assert {"database", "kv", "blobs"} <= set(statuses) and set(statuses.values()) == {"ok"}
     assert answer.headers["x-request-id"]
     assert "default-src 'none'" in answer.headers["content-security-policy"]
 
