@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import asdict
 
@@ -10,67 +10,31 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
-from core import deps
-from core.analytics.dashboard import router as dashboard_router
-from core.analytics.models import MAX_BATCH_BYTES
-from core.analytics.routes import router as analytics_router
-from core.assets.routes import router as assets_router
-from core.assets.routes import upload_body_rule
-from core.assets.serve import router as asset_files
+from core import deps, feature
 from core.errors import NotFound
-from core.github.routes import router as github_router
+from core.feature import Feature
+from core.features import FEATURES, SCHEDULE, run_cron
 from core.http import errors
 from core.http.pipeline import BODY_METHODS, BodyRule, Pipeline
 from core.http.routing import flatten, index_routes
-from core.identity.admin_routes import router as admin_router
-from core.identity.pages import router as identity_pages
-from core.identity.routes import router as identity_router
-from core.monitoring.health import router as health_router
 from core.ports import Ports
-from core.profiles.pages import router as profile_pages
-from core.profiles.public import router as profile_public
-from core.profiles.routes import router as profiles_router
 from core.runtime import Runtime
 from core.security.ratelimit import Policy
 from core.settings import Settings
-from core.web.home import router as home_page
+from core.web.render import environment, page_files
 
 VERSION = "0.1.0"
-
-# Every feature's router, in the order their paths should match.
-ROUTERS: Sequence[APIRouter] = (
-    # The public profile page and link redirect first: the busiest paths match
-    # without trying every other route (FastAPI matches in order).
-    profile_public,
-    health_router,
-    identity_router,
-    admin_router,
-    identity_pages,
-    analytics_router,
-    profiles_router,
-    profile_pages,
-    github_router,
-    dashboard_router,
-    assets_router,
-    asset_files,
-    home_page,
-)
-# Paths that take bodies other than the default JSON or form of at most max_body_bytes;
-# a rule whose limit is a setting is given as a function of the settings.
-BODY_RULES: Sequence[BodyRule | Callable[[Settings], BodyRule]] = (
-    # The analytics beacon: navigator.sendBeacon posts text/plain (no preflight).
-    BodyRule("/api/collect", MAX_BATCH_BYTES, ("application/json", "text/plain")),
-    # Uploads: multipart only, at most CREATOR_EDGE_MAX_UPLOAD_BYTES plus framing.
-    upload_body_rule,
-)
 
 
 class ConfigurationError(RuntimeError):
     """The settings cannot run the product (a required secret is missing)."""
 
 
-def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
-    """The product's ASGI app over ``runtime``'s ports. Does no I/O."""
+def create_app(
+    settings: Settings, runtime: Runtime, features: Sequence[Feature] = FEATURES
+) -> FastAPI:
+    """The app of ``features`` (the product's, by default) over ``runtime``'s ports.
+    Does no I/O."""
     if settings.ip_pepper is None or settings.secret_key is None:
         raise ConfigurationError("CREATOR_EDGE_SECRET_KEY and CREATOR_EDGE_IP_PEPPER must be set")
 
@@ -94,18 +58,21 @@ def create_app(settings: Settings, runtime: Runtime) -> FastAPI:
     )
     app.state.settings = settings
     app.state.runtime = runtime
+    app.state.features = tuple(features)
+    app.state.pages = environment(page_files(features))
     errors.install(app)
-    flatten(app, [*ROUTERS, *((_dev_router(),) if settings.dev else ())])
+    routers = [router for f in features for router in f.routers]
+    flatten(app, [*routers, *((_dev_router(),) if settings.dev else ())])
     index_routes(app)
     app.add_middleware(
-        Pipeline,  # type: ignore[arg-type]
+        Pipeline,
         runtime=runtime,
         default_policy=Policy("default", settings.rate_limit, settings.rate_window),
         pepper=settings.ip_pepper.get_secret_value().encode(),
         client_ip_header=settings.client_ip_header,
         max_body_bytes=settings.max_body_bytes,
         body_rules=[
-            *(r if isinstance(r, BodyRule) else r(settings) for r in BODY_RULES),
+            *feature.body_rules(features, settings),
             *_bodies_on_other_methods(app, settings.max_body_bytes),
         ],
     )
@@ -137,9 +104,6 @@ def _dev_router() -> APIRouter:
         ports: Ports = Depends(deps.ports),
     ) -> JSONResponse:
         """Dev mode only: run one cron's jobs now, as ``wrangler dev --test-scheduled``."""
-        from core.jobs import run_cron
-        from core.jobs.schedule import SCHEDULE
-
         if cron not in SCHEDULE:
             raise NotFound(f"No schedule is named {cron!r}.", details={"crons": list(SCHEDULE)})
         outcomes = await run_cron(cron, ports, request.app.state.settings)

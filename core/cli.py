@@ -9,6 +9,12 @@ import json
 import logging
 import sys
 from dataclasses import asdict
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from core.settings import Settings
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -40,14 +46,14 @@ def main(argv: list[str] | None = None) -> int:
     return asyncio.run(_cron(settings, args.expression))
 
 
-def _serve(settings, host: str, port: int) -> int:
+def _serve(settings: Settings, host: str, port: int) -> int:
     from core.local import create_local_app
 
     serve_app(create_local_app(settings), settings, host, port)
     return 0
 
 
-def serve_app(app, settings, host: str, port: int) -> None:
+def serve_app(app: FastAPI, settings: Settings, host: str, port: int) -> None:
     """Serve ``app`` with uvicorn until Ctrl-C; shutdown then drains deferred work."""
     import uvicorn
 
@@ -77,7 +83,7 @@ def serve_app(app, settings, host: str, port: int) -> None:
         uvicorn.Server(config).run()
 
 
-async def _migrate(settings) -> int:
+async def _migrate(settings: Settings) -> int:
     from core.local import LocalRuntime
 
     runtime = LocalRuntime(settings, run_scheduler=False)
@@ -89,9 +95,8 @@ async def _migrate(settings) -> int:
     return 0
 
 
-async def _cron(settings, expression: str) -> int:
-    from core.jobs import run_cron
-    from core.jobs.schedule import SCHEDULE
+async def _cron(settings: Settings, expression: str) -> int:
+    from core.features import SCHEDULE, run_cron
     from core.local import LocalRuntime
 
     if expression not in SCHEDULE:
@@ -109,30 +114,18 @@ async def _cron(settings, expression: str) -> int:
     return 1 if any(o.outcome == "failed" for o in outcomes) else 0
 
 
-async def _set_role(settings, login: str, role: str) -> int:
+async def _set_role(settings: Settings, login: str, role: str) -> int:
     """Set a role from the machine itself: how the first admin is made."""
-    from core.audit import AuditLog
-    from core.clock import iso
-    from core.identity.repo import UserRepo
-    from core.identity.sessions import Sessions
+    from core.identity import set_role_by_login
     from core.local import LocalRuntime
 
     runtime = LocalRuntime(settings, run_scheduler=False)
     await runtime.startup()
     try:
-        ports = runtime.ports()
-        users = UserRepo(ports.db)
-        user = await users.credentials_by_login(login.strip().lower())
+        user = await set_role_by_login(runtime.ports(), login, role)
         if user is None:
             print(f"no account has the email or username {login!r}", file=sys.stderr)
             return 1
-        await users.update(user["id"], {"role": role}, iso(ports.clock.now()))
-        await Sessions(ports).recache_role(user["id"], role)
-        await AuditLog(ports.db, ports.clock).record(
-            "admin.user_changed",
-            resource=user["id"],
-            details={"from_role": user["role"], "role": role, "via": "command line"},
-        )
     finally:
         await runtime.shutdown()
     print(json.dumps({"user": user["username"], "role": role}))

@@ -3,13 +3,16 @@ SQLite or Redis, blobs in a folder), wired in one place. Never loaded at the edg
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
 import logging
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from fastapi import FastAPI
 
@@ -19,8 +22,11 @@ from core.ports import Clock, Counter, KeyValue, Ports
 from core.settings import Settings
 
 if TYPE_CHECKING:
+    from pydantic import SecretStr
+
     from core.jobs.local_scheduler import LocalScheduler
 
+T = TypeVar("T")
 log = logging.getLogger("creator_edge.local")
 DATABASE_FILE = "creator-edge.sqlite3"
 KV_FILE = "kv.sqlite3"
@@ -53,10 +59,30 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
     )
 
 
-def _secret(value: str):
+def _secret(value: str) -> SecretStr:
     from pydantic import SecretStr
 
     return SecretStr(value)
+
+
+class SerialOffload:
+    """The local ``Offload``: blocking work on one worker thread, a piece at a time,
+    so image decodes that arrive together wait their turn instead of each holding
+    its decoded pixels at once. The thread starts on first use."""
+
+    def __init__(self) -> None:
+        self._executor: ThreadPoolExecutor | None = None
+
+    async def __call__(self, work: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="offload")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(work, *args, **kwargs))
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=False)
+            self._executor = None
 
 
 class LocalRuntime:
@@ -72,6 +98,7 @@ class LocalRuntime:
         from core.adapters.http_httpx import HttpxClient
         from core.adapters.kdf_hashlib import HashlibKdf
         from core.adapters.sqlite import SQLiteDatabase
+        from core.analytics import EventWriter, MaxMindCity
 
         self.settings = settings
         data = Path(settings.data_dir)
@@ -80,6 +107,8 @@ class LocalRuntime:
         self.defer = TaskDefer()
         self.database = SQLiteDatabase(data / DATABASE_FILE)
         self.http = HttpxClient()
+        self.analytics_writer = EventWriter(self.database)
+        self.offload = SerialOffload()
         self._redis: Any = None
         kv: KeyValue
         counter: Counter
@@ -105,13 +134,12 @@ class LocalRuntime:
             http=self.http,
             defer=self.defer,
             kdf=HashlibKdf(),
+            # Blocking work (image re-encoding) goes to one worker thread.
+            offload=self.offload,
+            # Analytics events are buffered and written many a statement (the edge has
+            # no process to buffer in: there each request's events are one write).
+            events=self.analytics_writer,
         )
-        from core.analytics.geo import MaxMindCity
-        from core.analytics.writer import EventWriter
-
-        # Analytics events are buffered and written many a statement (the edge has
-        # no process to buffer in: there each request's events are one write).
-        self.analytics_writer = EventWriter(self.database)
         self._geoip = MaxMindCity(settings.geoip_db) if settings.geoip_db else None
         self._run_scheduler = settings.run_cron if run_scheduler is None else run_scheduler
         self._scheduler: LocalScheduler | None = None
@@ -122,7 +150,7 @@ class LocalRuntime:
 
     def request_facts(self, scope: object) -> dict[str, str]:
         """CF-IPCountry-style headers, else the MaxMind database when one is configured."""
-        from core.analytics.geo import local_facts
+        from core.analytics import local_facts
 
         return local_facts(scope, self._geoip, self.settings.client_ip_header)
 
@@ -130,11 +158,11 @@ class LocalRuntime:
         if self._started:
             return
         await self.migrate()
-        from core.analytics.agents import warm
+        from core.analytics import warm_agents as warm
 
         warm()  # the user-agent rules load once here, not on the first event
         if self._run_scheduler:
-            from core.jobs import run_cron
+            from core.features import run_cron
             from core.jobs.local_scheduler import LocalScheduler
             from core.jobs.schedule import CRONS
 
@@ -162,6 +190,7 @@ class LocalRuntime:
             self._scheduler = None
         await self.defer.drain(grace)
         await self.analytics_writer.close()
+        self.offload.close()
         if self._geoip is not None:
             self._geoip.close()
         await self.http.aclose()

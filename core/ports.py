@@ -7,11 +7,12 @@ never an adapter.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
+T = TypeVar("T")
 Param = None | int | float | str | bytes
 Row = dict[str, Any]
 
@@ -200,6 +201,9 @@ class BlobPage:
 class BlobStore(Protocol):
     """R2's model: whole-object writes, range and conditional reads."""
 
+    # Where the objects live, as recorded with them ("r2", "local").
+    provider: str
+
     async def put(
         self,
         key: str,
@@ -283,6 +287,27 @@ class Defer(Protocol):
     def __call__(self, work: Awaitable[None]) -> None: ...
 
 
+class Offload(Protocol):
+    """Runs blocking work (image re-encoding) off the event loop where the runtime
+    can: a worker thread locally. At the edge (Pyodide) there are no threads, so it
+    runs inline and holds its isolate for its CPU time, which counts against the
+    Worker's CPU limit."""
+
+    async def __call__(self, work: Callable[..., T], /, *args: Any, **kwargs: Any) -> T: ...
+
+
+async def run_inline(work: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    """The ``Offload`` of a runtime without threads."""
+    return work(*args, **kwargs)
+
+
+class EventSink(Protocol):
+    """A runtime's buffer for analytics rows, written many a statement (the local
+    server has one process to buffer in; the edge does not, and has none)."""
+
+    def add(self, rows: Sequence[tuple[Any, ...]]) -> None: ...
+
+
 # ---------------------------------------------------------------- the bundle
 
 
@@ -298,3 +323,5 @@ class Ports:
     http: HttpClient
     defer: Defer
     kdf: Kdf
+    offload: Offload = run_inline
+    events: EventSink | None = None

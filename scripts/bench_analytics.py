@@ -48,8 +48,10 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from demo_analytics import COUNTRIES, REFERRERS, USER_AGENTS, zipf_weights  # noqa: E402
 
-from core.analytics import agents, collect, repo, rollup  # noqa: E402
-from core.analytics.service import Analytics  # noqa: E402
+from core.analytics import repo  # noqa: E402
+from core.analytics.ingest import agents, collect  # noqa: E402
+from core.analytics.reports import rollup  # noqa: E402
+from core.analytics.reports.service import Analytics  # noqa: E402
 
 DAY = 86400
 PROFILE = "01BENCHPROFILE000000000000"
@@ -474,7 +476,7 @@ def visits_for_ingest(n: int, seed: int = 3) -> list[tuple]:
 async def bench_ingest(tmp: Path, n: int) -> None:
     from core.adapters.kv_sqlite import SQLiteKeyValue
     from core.adapters.sqlite import SQLiteDatabase
-    from core.analytics.writer import EventWriter
+    from core.analytics.ingest.writer import EventWriter
     from core.clock import SystemClock
     from core.ports import Ports
 
@@ -504,6 +506,7 @@ async def bench_ingest(tmp: Path, n: int) -> None:
             ports,
             visit,
             [collect.Pending("profile_view", PROFILE, OWNER, path="/p/b", query=query)],
+            None,
         )
         writer.add(rows)
         rows_out.extend(rows)
@@ -550,7 +553,7 @@ def _high_water_kb() -> int:
 def export_child(path: str, fmt: str) -> None:
     """Child process: stream the export, report seconds, bytes and peak RSS as JSON."""
     from core.adapters.sqlite import SQLiteDatabase
-    from core.analytics import export
+    from core.analytics.reports import export
 
     async def run() -> tuple[float, int]:
         db = SQLiteDatabase(path)
@@ -626,6 +629,7 @@ async def bench_enrich(n: int) -> None:
                     ports,
                     visit,
                     [collect.Pending("profile_view", PROFILE, OWNER, path="/p/b", query=query)],
+                    None,
                 )
             results.append((label, (time.perf_counter() - began) / n * 1e6))
         await kv.close()

@@ -34,7 +34,7 @@ from fastapi import APIRouter, Depends  # noqa: E402
 
 from core.adapters.kdf_hashlib import HashlibKdf  # noqa: E402
 from core.app import create_app  # noqa: E402
-from core.identity.actor import Actor  # noqa: E402
+from core.data.actor import Actor  # noqa: E402
 from core.identity.auth import current_actor  # noqa: E402
 from core.identity.passwords import PasswordHasher  # noqa: E402
 from core.local import LocalRuntime, load_settings  # noqa: E402

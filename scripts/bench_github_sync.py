@@ -23,13 +23,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.clock import FrozenClock, iso
+from core.data.actor import Actor
 from core.data.owned import Owned
 from core.github import job_statements_for_link
 from core.github.sync import SyncReport, sync_due_jobs
-from core.identity.actor import Actor
 from core.ids import new_id
 from core.local import LocalRuntime, load_settings
 from core.ports import Statement, stmt
+from core.profiles.repo import LINKS, PROFILES
 from tests.github.standin import GitHubStandin
 
 TOKEN = "ghp_bench"
@@ -53,7 +54,7 @@ async def make_links(runtime: LocalRuntime, clock: FrozenClock, count: int) -> N
                 stamp,
             ),
             owned.insert_statement(
-                "profiles",
+                PROFILES,
                 {
                     "id": profile_id,
                     "slug": f"bench-{first}",
@@ -74,7 +75,7 @@ async def make_links(runtime: LocalRuntime, clock: FrozenClock, count: int) -> N
                 "created_at": stamp,
                 "updated_at": stamp,
             }
-            statements.append(owned.insert_statement("links", values))
+            statements.append(owned.insert_statement(LINKS, values))
             statements += job_statements_for_link(owned, link_id, url, now)
         await db.batch(statements)
 
@@ -94,8 +95,6 @@ async def sync_pass(runtime: LocalRuntime, settings, budget: int) -> tuple[SyncR
 
 
 async def main(links: int, budget: int, changed: float) -> None:
-    import core.profiles.repo  # noqa: F401  (registers the owned tables)
-
     clock = FrozenClock(1_790_000_000.0)
     github = await GitHubStandin(clock, limit=1_000_000, token=TOKEN).start()
     for i in range(links):

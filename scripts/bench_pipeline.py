@@ -30,8 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from fastapi import APIRouter, FastAPI
 
-import core.app as app_module
 from core.app import create_app
+from core.feature import Feature
+from core.features import FEATURES
 from core.local import LocalRuntime, load_settings
 from core.ports import WindowCount
 from core.runtime import FixedRuntime
@@ -46,6 +47,13 @@ def handler_router() -> APIRouter:
         return {"ok": True, "items": [1, 2, 3]}
 
     return router
+
+
+def bench_feature(*, keep_body_rules: bool = False) -> Feature:
+    """The handler as a feature; alone, it keeps the product's body rules, as the
+    pipeline checks them on every request."""
+    rules = [r for f in FEATURES for r in f.body_rules] if keep_body_rules else []
+    return Feature("bench", routers=(handler_router(),), body_rules=rules)
 
 
 class MemoryCounter:
@@ -88,15 +96,10 @@ async def main(requests: int, rounds: int) -> None:
         settings = load_settings({}, data_dir=Path(tmp), rate_limit=10**9, run_cron=False)
         runtime = LocalRuntime(settings, run_scheduler=False)
         await runtime.startup()
-        saved = app_module.ROUTERS
-        app_module.ROUTERS = (handler_router(), *saved)
-        full = create_app(settings, runtime)
-        app_module.ROUTERS = (*saved, handler_router())
-        last = create_app(settings, runtime)
-        app_module.ROUTERS = (handler_router(),)
+        full = create_app(settings, runtime, (bench_feature(), *FEATURES))
+        last = create_app(settings, runtime, (*FEATURES, bench_feature()))
         memory_runtime = FixedRuntime(replace(runtime.ports(), counter=MemoryCounter()))
-        in_memory = create_app(settings, memory_runtime)
-        app_module.ROUTERS = saved
+        in_memory = create_app(settings, memory_runtime, (bench_feature(keep_body_rules=True),))
         bare = FastAPI()
         bare.include_router(handler_router())
         apps = {"bare": bare, "full": full, "memory": in_memory, "last": last}

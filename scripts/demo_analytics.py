@@ -162,8 +162,9 @@ async def ensure_profiles(app, runtime, want: int) -> list[tuple[str, str, list[
 
 
 async def fill(events: int, days: int, profiles: int, seed: int) -> None:
-    from core.analytics import collect, rollup
+    from core.analytics.ingest import collect
     from core.analytics.repo import set_folded_to_statement
+    from core.analytics.reports import rollup
     from core.app import create_app
     from core.local import LocalRuntime, load_settings
 
@@ -221,7 +222,7 @@ async def fill(events: int, days: int, profiles: int, seed: int) -> None:
                         properties={"name": "click"},
                     )
                 )
-            rows = await collect.enrich(ports, visit, pending)
+            rows = await collect.enrich(ports, visit, pending, None)
             runtime.analytics_writer.add(rows)
             made += len(pending)
             if made % 5000 < len(pending):

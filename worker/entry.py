@@ -39,7 +39,7 @@ class Default(WorkerEntrypoint):
         return await asgi.fetch(app, js_request, env)
 
     async def scheduled(self, controller: Any, env: Any, ctx: Any) -> None:
-        from core.jobs import run_cron
+        from core.features import run_cron
 
         _, runtime = _app(self.env)
         # Awaited: the invocation lasts as long as its jobs (each failure is

@@ -19,6 +19,8 @@ _DEFAULT_TYPE = "application/octet-stream"
 class R2BlobStore:
     """The ``BlobStore`` port over ``env.BUCKET``."""
 
+    provider = "r2"
+
     def __init__(self, binding: Any) -> None:
         self._bucket = interop.unwrap(binding)
 

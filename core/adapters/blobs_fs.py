@@ -182,6 +182,8 @@ class _FileChunks:
 class FolderBlobStore:
     """``BlobStore`` on a folder on disk."""
 
+    provider = "local"
+
     def __init__(self, root: str | Path, *, clock: Clock | None = None) -> None:
         self.root = Path(root)
         self._clock = clock or SystemClock()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from core.analytics import repo, rollup, salts
+from core.analytics import repo
+from core.analytics.ingest import salts
+from core.analytics.reports import rollup
 from core.jobs.dispatcher import JobContext
 
 log = logging.getLogger("creator_edge.analytics")

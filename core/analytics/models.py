@@ -21,6 +21,8 @@ EVENT_TYPES = (
 # Only the server records these: a beacon cannot inflate views or clicks.
 SERVER_TYPES = frozenset({"profile_view", "link_click", "asset_upload", "security_event"})
 BEACON_TYPES = ("page_view", "custom", "share", "conversion")
+
+
 # Rollup dimensions, each the name of the column it folds ('referrer' is referrer_host).
 DIMENSIONS = ("link", "country", "city", "device", "browser", "os", "referrer", "utm_source")
 DIMENSION_COLUMNS = {

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from core.analytics.models import DIMENSION_COLUMNS, EVENT_TYPES
-from core.data.owned import owned_table
+from core.data.owned import OwnedTable
 from core.ports import MAX_BOUND_PARAMETERS, Database, Param, Row, Statement, stmt
 
-owned_table("analytics_events", "analytics event", erase_order=10)
-owned_table("analytics_rollups", "analytics rollup", erase_order=10, export=False)
+EVENTS = OwnedTable("analytics_events", "analytics event", erase_order=10)
+ROLLUPS = OwnedTable("analytics_rollups", "analytics rollup", erase_order=10, export=False)
 
 # The columns an event row carries, in the order of the JSON arrays inserted.
 COLUMNS = (
@@ -71,22 +71,6 @@ async def insert_events(db: Database, rows: Sequence[EventRow]) -> None:
         await db.run(statements[0].sql, *statements[0].params)
     else:
         await db.batch(statements)
-
-
-async def public_profile_owners(db: Database, ids: Sequence[str]) -> dict[str, str]:
-    """Owner of each public profile among ``ids`` (unknown and private ones left out).
-
-    Reads the profiles feature's table (id, owner_id, is_public): the one
-    place analytics does; a profiles service call can replace it.
-    """
-    if not ids:
-        return {}
-    rows = await db.all(
-        "SELECT id, owner_id FROM profiles WHERE is_public = 1"
-        " AND id IN (SELECT value FROM json_each(?))",
-        json.dumps(sorted(set(ids))),
-    )
-    return {row["id"]: row["owner_id"] for row in rows}
 
 
 async def seen_since(db: Database, pairs: Sequence[tuple[str, str]], since_ms: int) -> set[str]:
@@ -449,20 +433,29 @@ async def oldest_raw_ms(db: Database) -> int | None:
     return None if row is None or row["ts"] is None else int(row["ts"])
 
 
+class HeatCell(TypedDict):
+    """One cell of a click grid: its column and row, and the clicks in it."""
+
+    col: int
+    row: int
+    n: int
+
+
 async def heatmap_cells(
     db: Database, profile_id: str, path: str | None, start: int, end: int, grid: int
-) -> list[Row]:
+) -> list[HeatCell]:
     where = "" if path is None else " AND path = ?"
     params: list[Param] = [profile_id, start * 1000, end * 1000]
     if path is not None:
         params.append(path)
-    return await db.all(
+    rows = await db.all(
         f"SELECT min(CAST(x * {grid} AS INTEGER), {grid - 1}) AS col,"  # noqa: S608
         f" min(CAST(y * {grid} AS INTEGER), {grid - 1}) AS row, count(*) AS n"
         " FROM analytics_events WHERE profile_id = ? AND ts >= ? AND ts < ?"
         f" AND x IS NOT NULL AND y IS NOT NULL{where} GROUP BY col, row",
         *params,
     )
+    return cast(list[HeatCell], rows)
 
 
 EXPORT_COLUMNS = ("id", *(c for c in COLUMNS if c != "owner_id"))

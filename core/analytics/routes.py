@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import ValidationError
 
-from core.analytics import collect, export
+from core.analytics.ingest import collect
 from core.analytics.models import (
     MAX_BATCH_BYTES,
     MAX_BATCH_EVENTS,
@@ -19,19 +19,23 @@ from core.analytics.models import (
     Heatmap,
     Summary,
 )
-from core.analytics.service import Analytics, ceil_to
+from core.analytics.profile_directory import ProfileDirectory
+from core.analytics.reports import export
+from core.analytics.reports.service import Analytics, ceil_to
 from core.clock import UtcTime
 from core.data.owned import Owned
 from core.deps import ports as ports_of
-from core.errors import BadRequest, Invalid, PayloadTooLarge
-from core.identity.auth import owned
+from core.errors import BadRequest, Invalid, NotFound, PayloadTooLarge
+from core.feature import provided
+from core.identity import owned
 from core.ports import Ports
 from core.security.limits import per_client
 from core.security.ratelimit import Policy
 
 router = APIRouter(tags=["analytics"])
 
-COLLECT_PER_CLIENT = per_client(Policy("collect", 120, 60))
+COLLECT = Policy("collect", 120, 60)
+COLLECT_PER_CLIENT = per_client(COLLECT)
 MAX_HOURLY_RANGE = timedelta(days=31)
 MAX_RANGE = timedelta(days=731)
 DEFAULT_RANGE = timedelta(days=30)
@@ -133,6 +137,14 @@ def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+async def _check_profile(request: Request, owner: Owned, profile_id: str) -> None:
+    """404 unless the profile is the acting user's."""
+    directory = provided(request.app.state.features, ProfileDirectory)  # type: ignore[type-abstract]
+    if directory is None:
+        raise NotFound("No profile has this id.")
+    await directory.check_owned(owner, profile_id)
+
+
 def _analytics(request: Request, ports: Ports) -> Analytics:
     settings = request.app.state.settings
     return Analytics(ports.db, raw_days=settings.analytics_raw_days, now=ports.clock.now())
@@ -157,7 +169,7 @@ async def summary(
     ports: Ports = Depends(ports_of),
 ) -> Summary:
     """Totals, uniques, a time series, top dimensions and click-through per link."""
-    await owner.get("profiles", id)
+    await _check_profile(request, owner, id)
     longest = MAX_HOURLY_RANGE if interval == "hour" else MAX_RANGE
     frm, to = _range(start, end, longest, ports.clock.now())
     return await _analytics(request, ports).summary(
@@ -181,13 +193,14 @@ async def heatmap(
     ports: Ports = Depends(ports_of),
 ) -> Heatmap:
     """Click density on a page (all pages when ``path`` is absent) as a grid of counts."""
-    await owner.get("profiles", id)
+    await _check_profile(request, owner, id)
     frm, to = _range(start, end, MAX_RANGE, ports.clock.now())
     return await _analytics(request, ports).heatmap(id, path, frm, to, grid)
 
 
 @router.get("/api/analytics/profiles/{id}/export")
 async def export_events(
+    request: Request,
     id: str,
     format: Literal["csv", "json"] = "csv",
     start: UtcTime | None = Query(default=None, alias="from"),
@@ -196,7 +209,7 @@ async def export_events(
     ports: Ports = Depends(ports_of),
 ) -> StreamingResponse:
     """The raw events of a range, streamed page by page (never held in memory)."""
-    await owner.get("profiles", id)
+    await _check_profile(request, owner, id)
     frm, to = _range(start, end, MAX_RANGE, ports.clock.now())
     body = export.stream(ports.db, id, frm * 1000, to * 1000, format)
     name = f"analytics-{id}-{frm}-{to}.{format}"

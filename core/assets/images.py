@@ -16,15 +16,14 @@ is handed back to the system afterwards.
 
 from __future__ import annotations
 
-import asyncio
 import io
 import sys
 from dataclasses import dataclass
-from typing import Any
 
 from PIL import Image, ImageOps
 
 from core.assets.sniff import ACCEPTED
+from core.ports import Offload
 
 # 40 megapixels: every phone and most cameras, and a bound on decoding memory.
 MAX_PIXELS = 40_000_000
@@ -197,40 +196,21 @@ def reencode(data: bytes, media_type: str, *, square_thumbnail: bool = False) ->
 
 
 async def reencode_off_loop(
-    data: bytes, media_type: str, *, square_thumbnail: bool = False
+    offload: Offload, data: bytes, media_type: str, *, square_thumbnail: bool = False
 ) -> Reencoded:
-    """``reencode`` without blocking the event loop, one image at a time.
+    """``reencode`` through the runtime's ``offload``, not blocking the event loop.
 
-    Locally it runs on the one decoding thread: Pillow releases the GIL while
-    it decodes, resizes and encodes, so the loop keeps serving other requests
-    meanwhile, and uploads arriving together wait their turn instead of each
-    holding its own decoded pixels (four 40 MP images at once reached 1.1 GB).
-    At the edge (Pyodide, ``sys.platform == "emscripten"``) there are no threads
-    to move it to: it runs inline and holds its isolate for its CPU time (about
-    0.4 s natively for a 12 MP photo, a few times that in WebAssembly), which
-    counts against the Worker's CPU limit: uploads need the paid plan's (30 s by
-    default), not the free plan's 10 ms. A request that reaches the same
-    isolate meanwhile waits for it.
+    Locally that is one worker thread, one image at a time: Pillow releases the
+    GIL while it decodes, resizes and encodes, so the loop keeps serving other
+    requests meanwhile, and uploads arriving together wait their turn instead of
+    each holding its own decoded pixels (four 40 MP images at once reached 1.1 GB).
+    At the edge there are no threads to move it to: it runs inline and holds its
+    isolate for its CPU time (about 0.4 s natively for a 12 MP photo, a few times
+    that in WebAssembly), which counts against the Worker's CPU limit: uploads
+    need the paid plan's (30 s by default), not the free plan's 10 ms. A request
+    that reaches the same isolate meanwhile waits for it.
     """
-    if sys.platform == "emscripten":
-        return reencode(data, media_type, square_thumbnail=square_thumbnail)
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(
-        _decoder(), _reencode_and_release, data, media_type, square_thumbnail
-    )
-
-
-_DECODER: Any = None
-
-
-def _decoder() -> Any:
-    """The process's one decoding thread (made on first use: never at the edge)."""
-    global _DECODER
-    if _DECODER is None:
-        from concurrent.futures import ThreadPoolExecutor
-
-        _DECODER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="image-decode")
-    return _DECODER
+    return await offload(_reencode_and_release, data, media_type, square_thumbnail)
 
 
 def _reencode_and_release(data: bytes, media_type: str, square_thumbnail: bool) -> Reencoded:
@@ -243,7 +223,7 @@ def _reencode_and_release(data: bytes, media_type: str, square_thumbnail: bool) 
 def _release_memory() -> None:
     """Give freed heap back to the system: glibc keeps a thread's freed blocks
     in its arena otherwise (840 MB stayed after four large decodes)."""
-    if not sys.platform.startswith("linux"):
+    if not sys.platform.startswith("linux"):  # malloc_trim is glibc's
         return
     import contextlib
     import ctypes

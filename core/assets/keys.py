@@ -14,7 +14,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from core.identity.gdpr import user_blob_prefix
+from core.identity import user_blob_prefix
 
 FOLDER = "assets"
 PUBLIC_PREFIX = "/a/"

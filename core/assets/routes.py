@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from core.analytics import ServerEvent, record_after_response
 from core.assets.form import read_upload
-from core.assets.models import AssetOut, AssetPage, Purpose, asset_json
+from core.assets.models import AssetOut, AssetPage, Purpose
+from core.assets.references import AssetReferences
 from core.assets.service import Assets
 from core.data.owned import Owned
+from core.deps import features
+from core.events import ServerEvent, record_after_response
+from core.feature import Feature, provided
 from core.http.context import request_context
 from core.http.pipeline import BodyRule
-from core.identity.auth import owned
+from core.identity import owned
 from core.security.limits import per_client
 from core.security.ratelimit import Policy
 from core.settings import Settings
@@ -23,7 +27,8 @@ router = APIRouter(tags=["assets"])
 UPLOAD_PATH = "/api/assets"
 # Room for the multipart framing and the small fields around the file.
 MULTIPART_OVERHEAD = 64 * 1024
-UPLOADS_PER_CLIENT = per_client(Policy("asset_upload", 30, 60))
+UPLOADS = Policy("asset_upload", 30, 60)
+UPLOADS_PER_CLIENT = per_client(UPLOADS)
 
 Limit = Query(50, ge=1, le=200)
 Cursor = Query(None, max_length=200)
@@ -58,10 +63,14 @@ def upload_body_rule(settings: Settings) -> BodyRule:
     )
 
 
-def assets(request: Request, scope: Owned = Depends(owned)) -> Assets:
+def assets(
+    request: Request,
+    scope: Owned = Depends(owned),
+    built_from: Sequence[Feature] = Depends(features),
+) -> Assets:
     ctx = request_context(request.scope)
-    provider = "r2" if request.app.state.runtime.name == "edge" else "local"
-    return Assets(ctx.ports, scope, storage_provider=provider, ctx=ctx)
+    references = provided(built_from, AssetReferences)  # type: ignore[type-abstract]
+    return Assets(ctx.ports, scope, ctx=ctx, references=references)
 
 
 @router.post(
@@ -75,24 +84,24 @@ async def upload_asset(request: Request, service: Assets = Depends(assets)) -> A
     """Upload an image (multipart: ``file``, ``purpose``); it is stored re-encoded."""
     settings: Settings = request.app.state.settings
     form = await read_upload(request, file_field="file", max_file_bytes=settings.max_upload_bytes)
-    row = await service.upload(form)
+    asset = await service.upload(form)
     # The owner's own event, not a page's traffic: no profile, counted in no rollup.
     record_after_response(
         request,
         ServerEvent(
             type="asset_upload",
-            owner_id=row["owner_id"],
+            owner_id=service.owned.owner_id,
             path=UPLOAD_PATH,
             properties={
-                "asset_id": row["id"],
-                "purpose": row["purpose"],
-                "type": row["file_type"],
-                "received_bytes": row["compressed_size"],
-                "stored_bytes": row["file_size"],
+                "asset_id": asset.id,
+                "purpose": asset.purpose,
+                "type": asset.type,
+                "received_bytes": asset.sizes.received,
+                "stored_bytes": asset.sizes.stored,
             },
         ),
     )
-    return asset_json(row)
+    return asset
 
 
 @router.get(UPLOAD_PATH, response_model=AssetPage)
@@ -102,13 +111,12 @@ async def list_assets(
     purpose: Purpose | None = None,
     service: Assets = Depends(assets),
 ) -> Any:
-    page = await service.list(limit=limit, cursor=cursor, purpose=purpose)
-    return {"items": [asset_json(row) for row in page.items], "next_cursor": page.next_cursor}
+    return await service.list(limit=limit, cursor=cursor, purpose=purpose)
 
 
 @router.get(UPLOAD_PATH + "/{asset_id}", response_model=AssetOut)
 async def read_asset(asset_id: str, service: Assets = Depends(assets)) -> Any:
-    return asset_json(await service.get(asset_id))
+    return await service.get(asset_id)
 
 
 @router.delete(UPLOAD_PATH + "/{asset_id}", status_code=204)

@@ -10,7 +10,6 @@ failed and deletes whatever part was written (503).
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -18,16 +17,16 @@ from typing import Any
 from core.assets.form import UploadForm
 from core.assets.images import ImageRejected, Reencoded, probe, reencode_off_loop
 from core.assets.keys import BLOB_METADATA, AssetKeys, keys_for
-from core.assets.models import PURPOSES
-from core.assets.repo import TABLE, AssetRepo
+from core.assets.models import PURPOSES, AssetOut, AssetPage
+from core.assets.references import AssetReferences
+from core.assets.repo import AssetRepo, AssetRow, ready_image_rows
 from core.assets.sniff import ACCEPTED, HEAD_BYTES, describe, sniff
 from core.audit import AuditLog
-from core.data.owned import OWNED_TABLES, Owned, Page
-from core.errors import Conflict, DependencyDown, Invalid, NotFound, UnsupportedMediaType
+from core.data.owned import Owned
+from core.errors import Conflict, DependencyDown, Invalid, UnsupportedMediaType
 from core.http.context import RequestContext
 from core.ids import new_id
-from core.ports import Database, Ports, Row, Statement
-from core.profiles.repo import version_bump_for_avatar
+from core.ports import Database, Ports, Statement
 
 log = logging.getLogger("creator_edge.assets")
 
@@ -58,26 +57,27 @@ class Assets:
         ports: Ports,
         owned: Owned,
         *,
-        storage_provider: str,
         ctx: RequestContext | None = None,
+        references: AssetReferences | None = None,
     ) -> None:
         self.ports = ports
         self.owned = owned
         self.repo = AssetRepo(owned)
-        self.storage_provider = storage_provider
         self.ctx = ctx
+        self.references = references
 
     # ------------------------------------------------------------------ read
 
-    async def get(self, asset_id: str) -> Row:
-        return await self.repo.get(asset_id)
+    async def get(self, asset_id: str) -> AssetOut:
+        return asset_out(await self.repo.get(asset_id))
 
-    async def list(self, *, limit: int, cursor: str | None, purpose: str | None) -> Page:
-        return await self.repo.list(limit=limit, cursor=cursor, purpose=purpose)
+    async def list(self, *, limit: int, cursor: str | None, purpose: str | None) -> AssetPage:
+        page = await self.repo.list(limit=limit, cursor=cursor, purpose=purpose)
+        return AssetPage(items=[asset_out(row) for row in page.items], next_cursor=page.next_cursor)
 
     # ---------------------------------------------------------------- upload
 
-    async def upload(self, form: UploadForm) -> Row:
+    async def upload(self, form: UploadForm) -> AssetOut:
         """Check, re-encode and store one upload; the ready row."""
         data = bytes(form.file)
         accepted = await self._accept(form, data)
@@ -96,7 +96,7 @@ class Assets:
                 "compressed_size": len(data),
                 "width": accepted.width,
                 "height": accepted.height,
-                "storage_provider": self.storage_provider,
+                "storage_provider": self.ports.blobs.provider,
             },
         )
         square = accepted.purpose == "avatar"
@@ -107,7 +107,7 @@ class Assets:
         if not await self.repo.set_ready(asset_id, self.ports.clock.now()):
             await self._discard(asset_id, keys)
             raise Conflict("The asset was deleted while it was being stored.")
-        return await self.repo.get(asset_id)
+        return asset_out(await self.repo.get(asset_id))
 
     async def _accept(self, form: UploadForm, data: bytes) -> _Accepted:
         """The cheap checks, before anything is written: fields, type, pixel count."""
@@ -144,17 +144,15 @@ class Assets:
     async def _profile(self, raw: str | None) -> str | None:
         if raw is None or not raw.strip():
             return None
-        if "profiles" in OWNED_TABLES:
-            try:
-                await self.owned.get("profiles", raw.strip())
-                return raw.strip()
-            except NotFound:
-                pass
+        if self.references is not None and await self.references.owns_profile(
+            self.owned, raw.strip()
+        ):
+            return raw.strip()
         raise _invalid("profile_id", "No profile of yours has this id.", "unknown profile")
 
     async def _reencode(self, asset_id: str, data: bytes, media: str, *, square: bool) -> Reencoded:
         try:
-            return await reencode_off_loop(data, media, square_thumbnail=square)
+            return await reencode_off_loop(self.ports.offload, data, media, square_thumbnail=square)
         except ImageRejected as rejected:
             await self.repo.forget(asset_id)  # bad input leaves nothing behind
             raise _invalid("file", rejected.message, rejected.code, rejected.code) from None
@@ -206,18 +204,17 @@ class Assets:
                 log.exception("deleting the files of asset %s failed", asset_id)
                 raise DependencyDown("The files could not be deleted. Try again shortly.") from None
         owner = self.owned.owner_id
+        released = [] if self.references is None else self.references.asset_removed(owner, asset_id)
         await self.ports.db.batch(
             [
                 self.repo.delete_statement(asset_id),
-                version_bump_for_avatar(owner, asset_id),
+                *released,
                 self._audit("asset.deleted", asset_id, {"storage_key": key}),
             ]
         )
-        # A deleted avatar leaves the owner's public pages at once, not when the cache
-        # expires. (Imported here: the profile page imports this module for avatars.)
-        from core.profiles.page import owner_pages_changed
-
-        await owner_pages_changed(self.ports, owner)
+        # A deleted avatar leaves the owner's public pages at once, not when the cache expires.
+        if self.references is not None:
+            await self.references.asset_removed_committed(self.ports, owner)
 
     def _audit(self, action: str, resource: str, details: Any) -> Statement:
         fields: dict[str, Any] = {}
@@ -247,16 +244,7 @@ class ReadyImage:
 async def ready_images(db: Database, owner_id: str, asset_ids: list[str]) -> dict[str, ReadyImage]:
     """For public pages, which have no acting user: those of ``asset_ids`` that are
     ready images of ``owner_id`` (any other id is simply left out)."""
-    wanted = sorted({i for i in asset_ids if i})
-    if not wanted:
-        return {}
-    rows = await db.all(
-        f"SELECT id, purpose, public_url, thumbnail_url, width, height FROM {TABLE}"  # noqa: S608
-        " WHERE owner_id = ? AND upload_status = 'ready'"
-        " AND id IN (SELECT value FROM json_each(?))",
-        owner_id,
-        json.dumps(wanted),
-    )
+    rows = await ready_image_rows(db, owner_id, asset_ids)
     return {
         row["id"]: ReadyImage(
             row["id"],
@@ -270,6 +258,45 @@ async def ready_images(db: Database, owner_id: str, asset_ids: list[str]) -> dic
     }
 
 
+async def is_ready_image(owned: Owned, asset_id: str) -> bool:
+    """Whether ``asset_id`` is one of the acting user's ready images."""
+    row = await AssetRepo(owned).find(asset_id)
+    return (
+        row is not None
+        and row["upload_status"] == "ready"
+        and row["file_type"].startswith("image/")
+    )
+
+
 async def ready_image_urls(db: Database, owner_id: str, asset_ids: list[str]) -> dict[str, str]:
     """The public URL of each of ``asset_ids`` that is a ready image of ``owner_id``."""
     return {i: image.url for i, image in (await ready_images(db, owner_id, asset_ids)).items()}
+
+
+def asset_out(row: AssetRow) -> AssetOut:
+    """The API's view of an ``asset_uploads`` row."""
+    ready = row["upload_status"] == "ready"
+    return AssetOut.model_validate(
+        {
+            "id": row["id"],
+            "purpose": row["purpose"],
+            "status": row["upload_status"],
+            "url": row["public_url"] if ready else None,
+            "thumbnail_url": row["thumbnail_url"] if ready else None,
+            "type": row["file_type"],
+            "source_type": row["source_type"],
+            "file_name": row["file_name"],
+            "width": row["width"],
+            "height": row["height"],
+            "sizes": {
+                "original": row["original_size"],
+                "received": row["compressed_size"],
+                "stored": row["file_size"],
+                "thumbnail": row["thumbnail_size"],
+            },
+            "profile_id": row["profile_id"],
+            "error": row["upload_error"],
+            "uploaded_at": row["uploaded_at"],
+            "expires_at": row["expires_at"],
+        }
+    )

@@ -1,12 +1,12 @@
 """Per-owner isolation: the one query layer every owned table goes through.
 
 D1 has no row-level security, so the guarantee lives here. Each feature
-registers its owned tables with ``owned_table``; every owned table has an
-``owner_id`` column. ``Owned`` takes the acting user and cannot be made
+declares its owned tables (``OwnedTable`` values in its ``Feature``); every
+owned table has an ``owner_id`` column. ``Owned`` takes the acting user and cannot be made
 without one: every statement it builds carries ``owner_id = ?`` with that
 user's id, so a row of someone else reads as missing (404, never 403).
-GDPR export and erasure walk the same registry, so they stay complete as
-features add tables (``tests/identity/test_gdpr.py`` checks the schema).
+GDPR export and erasure walk the tables the features declare, so they stay
+complete as features add tables (``tests/identity/test_gdpr.py`` checks the schema).
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ import base64
 import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
+from core.data.actor import Actor
 from core.errors import BadRequest, NotFound
-from core.identity.actor import Actor
 from core.ports import Database, Param, Row, RunResult, Statement, stmt
 
 Rows = list[Row]
@@ -38,26 +38,13 @@ class OwnedTable:
     # False for rows derived from others (rollups): erased, but not exported.
     export: bool = True
 
+    def __post_init__(self) -> None:
+        if not _NAME.match(self.name):
+            raise ValueError(f"bad table name {self.name!r}")
 
-OWNED_TABLES: dict[str, OwnedTable] = {}
+
 EXPORT_PAGE = 1000
 ERASE_CHUNK = 5000
-
-
-def owned_table(name: str, noun: str, *, erase_order: int = 100, export: bool = True) -> OwnedTable:
-    """Register a table whose rows belong to one user through ``owner_id``."""
-    if not _NAME.match(name):
-        raise ValueError(f"bad table name {name!r}")
-    table = OwnedTable(name, noun, erase_order, export)
-    OWNED_TABLES[name] = table
-    return table
-
-
-def _table(name: str) -> OwnedTable:
-    try:
-        return OWNED_TABLES[name]
-    except KeyError:
-        raise ValueError(f"{name!r} is not a registered owned table") from None
 
 
 def _columns(values: Mapping[str, Any]) -> list[str]:
@@ -67,9 +54,14 @@ def _columns(values: Mapping[str, Any]) -> list[str]:
     return list(values)
 
 
+R = TypeVar("R")
+
+
 @dataclass(frozen=True, slots=True)
-class Page:
-    items: list[Row]
+class Page(Generic[R]):
+    """One page of rows (``Row`` from ``Owned``, a repo's typed row from the repo)."""
+
+    items: list[R]
     next_cursor: str | None
 
 
@@ -105,33 +97,31 @@ class Owned:
     def owner_id(self) -> str:
         return self.actor.user_id
 
-    async def find(self, table: str, id: str) -> Row | None:
-        t = _table(table)
+    async def find(self, t: OwnedTable, id: str) -> Row | None:
         return await self.db.first(
             f"SELECT * FROM {t.name} WHERE id = ? AND owner_id = ?",  # noqa: S608 (registered names)
             id,
             self.owner_id,
         )
 
-    async def get(self, table: str, id: str) -> Row:
+    async def get(self, t: OwnedTable, id: str) -> Row:
         """The row, or ``NotFound`` when it does not exist or is not the actor's."""
-        row = await self.find(table, id)
+        row = await self.find(t, id)
         if row is None:
-            raise NotFound(f"No {_table(table).noun} has this id.")
+            raise NotFound(f"No {t.noun} has this id.")
         return row
 
     async def list(
         self,
-        table: str,
+        t: OwnedTable,
         *,
         where: str = "",
         params: Sequence[Param] = (),
         limit: int = 50,
         cursor: str | None = None,
         newest_first: bool = True,
-    ) -> Page:
+    ) -> Page[Row]:
         """A page of the actor's rows, ordered by id; ``where`` narrows it further."""
-        t = _table(table)
         after = decode_cursor(cursor)
         clauses = ["owner_id = ?"]
         args: list[Param] = [self.owner_id]
@@ -152,8 +142,7 @@ class Owned:
         rows = rows[:limit]
         return Page(rows, encode_cursor(rows[-1]["id"]) if more and rows else None)
 
-    def insert_statement(self, table: str, values: Mapping[str, Any]) -> Statement:
-        t = _table(table)
+    def insert_statement(self, t: OwnedTable, values: Mapping[str, Any]) -> Statement:
         columns = [*_columns(values), "owner_id"]
         marks = ", ".join("?" for _ in columns)
         return stmt(
@@ -162,20 +151,19 @@ class Owned:
             self.owner_id,
         )
 
-    async def insert(self, table: str, values: Mapping[str, Any]) -> None:
-        statement = self.insert_statement(table, values)
+    async def insert(self, t: OwnedTable, values: Mapping[str, Any]) -> None:
+        statement = self.insert_statement(t, values)
         await self.db.run(statement.sql, *statement.params)
 
     def update_statement(
         self,
-        table: str,
+        t: OwnedTable,
         id: str,
         values: Mapping[str, Any],
         *,
         where: str = "",
         params: Sequence[Param] = (),
     ) -> Statement:
-        t = _table(table)
         sets = ", ".join(f"{column} = ?" for column in _columns(values))
         extra = f" AND ({where})" if where else ""
         return stmt(
@@ -188,7 +176,7 @@ class Owned:
 
     async def update(
         self,
-        table: str,
+        t: OwnedTable,
         id: str,
         values: Mapping[str, Any],
         *,
@@ -196,27 +184,25 @@ class Owned:
         params: Sequence[Param] = (),
     ) -> RunResult:
         """Update the actor's row; ``changes`` is 0 when it is missing or ``where`` fails."""
-        statement = self.update_statement(table, id, values, where=where, params=params)
+        statement = self.update_statement(t, id, values, where=where, params=params)
         return await self.db.run(statement.sql, *statement.params)
 
-    def delete_statement(self, table: str, id: str) -> Statement:
-        t = _table(table)
+    def delete_statement(self, t: OwnedTable, id: str) -> Statement:
         return stmt(
             f"DELETE FROM {t.name} WHERE id = ? AND owner_id = ?",  # noqa: S608
             id,
             self.owner_id,
         )
 
-    async def delete(self, table: str, id: str) -> None:
+    async def delete(self, t: OwnedTable, id: str) -> None:
         """Delete the actor's row, or raise ``NotFound``."""
-        statement = self.delete_statement(table, id)
+        statement = self.delete_statement(t, id)
         result = await self.db.run(statement.sql, *statement.params)
         if result.changes == 0:
-            raise NotFound(f"No {_table(table).noun} has this id.")
+            raise NotFound(f"No {t.noun} has this id.")
 
-    async def export_rows(self, table: str) -> AsyncIterator[Rows]:
-        """The actor's rows of ``table`` in pages, by id: never all in memory at once."""
-        t = _table(table)
+    async def export_rows(self, t: OwnedTable) -> AsyncIterator[Rows]:
+        """The actor's rows of ``t`` in pages, by id: never all in memory at once."""
         after: Param = None
         while True:
             rows = await self.db.all(
@@ -232,11 +218,11 @@ class Owned:
                 return
             after = rows[-1]["id"]
 
-    async def erase_in_chunks(self) -> None:
+    async def erase_in_chunks(self, tables: Sequence[OwnedTable]) -> None:
         """Delete the actor's rows table by table in bounded chunks, so a large table
         never makes one statement outlast D1's 30 s; the final batch then removes
         whatever is left together with the account."""
-        for t in sorted(OWNED_TABLES.values(), key=lambda t: (t.erase_order, t.name)):
+        for t in sorted(tables, key=lambda t: (t.erase_order, t.name)):
             while True:
                 result = await self.db.run(
                     f"DELETE FROM {t.name} WHERE id IN"  # noqa: S608 (registered name)
@@ -247,10 +233,9 @@ class Owned:
                 if result.changes < ERASE_CHUNK:
                     break
 
-    def erase_statements(self) -> Statements:
+    def erase_statements(self, tables: Sequence[OwnedTable]) -> Statements:
         """DELETEs of every owned row of the actor, for the erasure batch."""
-        tables = sorted(OWNED_TABLES.values(), key=lambda t: (t.erase_order, t.name))
         return [
             stmt(f"DELETE FROM {t.name} WHERE owner_id = ?", self.owner_id)  # noqa: S608
-            for t in tables
+            for t in sorted(tables, key=lambda t: (t.erase_order, t.name))
         ]

@@ -4,16 +4,57 @@ the claim and record statements of the sync runs."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from core.clock import iso
-from core.data.owned import Owned, owned_table
+from core.data.owned import Owned, OwnedTable
 from core.ids import new_id
-from core.ports import Database, Row, Statement, stmt
+from core.ports import Database, Statement, stmt
 
 TABLE = "github_sync_jobs"
 # Jobs are erased before the links they hang from (the cascade would too).
-owned_table(TABLE, "GitHub sync job", erase_order=40)
+SYNC_JOBS = OwnedTable(TABLE, "GitHub sync job", erase_order=40)
+
+
+class SyncJobRow(TypedDict):
+    """A row of ``github_sync_jobs`` (d1_migrations/0004_github.sql)."""
+
+    id: str
+    owner_id: str
+    link_id: str
+    repo_owner: str
+    repo_name: str
+    status: str
+    sync_interval_hours: int
+    last_sync_at: float | None
+    next_sync_at: float
+    error_count: int
+    last_error: str | None
+    etag: str | None
+    lease_until: float | None
+    lease_holder: str | None
+    gone_at: float | None
+    stars: int | None
+    forks: int | None
+    language: str | None
+    description: str | None
+    topics: str
+    pushed_at: str | None
+    created_at: str
+    updated_at: str
+
+
+class ClaimedJob(TypedDict):
+    """What a sync run needs of a job it leased (``_CLAIMED``)."""
+
+    id: str
+    owner_id: str
+    link_id: str
+    repo_owner: str
+    repo_name: str
+    etag: str | None
+    error_count: int
+
 
 DEFAULT_INTERVAL_HOURS = 24
 MIN_INTERVAL_HOURS, MAX_INTERVAL_HOURS = 1, 168
@@ -87,27 +128,28 @@ def delete_job_statement(owner_id: str, link_id: str) -> Statement:
     return stmt(f"DELETE FROM {TABLE} WHERE link_id = ? AND owner_id = ?", link_id, owner_id)  # noqa: S608
 
 
-async def jobs_for_links(db: Database, owner_id: str, link_ids: list[str]) -> list[Row]:
+async def jobs_for_links(db: Database, owner_id: str, link_ids: list[str]) -> list[SyncJobRow]:
     """The owner's jobs of these links (one JSON parameter, however many)."""
     if not link_ids:
         return []
-    return await db.all(
+    rows = await db.all(
         f"SELECT * FROM {TABLE} WHERE owner_id = ?"  # noqa: S608
         " AND link_id IN (SELECT value FROM json_each(?))",
         owner_id,
         json.dumps(link_ids),
     )
+    return cast(list[SyncJobRow], rows)
 
 
-def topics_of(row: Row) -> list[str]:
+def topics_of(row: SyncJobRow) -> list[str]:
     try:
-        topics = json.loads(row.get("topics") or "[]")
+        topics = json.loads(row["topics"] or "[]")
     except ValueError:
         return []
     return [t for t in topics if isinstance(t, str)] if isinstance(topics, list) else []
 
 
-def github_object(row: Row) -> dict[str, Any]:
+def github_object(row: SyncJobRow) -> dict[str, Any]:
     """The ``github`` object of a link's JSON, from its job row."""
     return {
         "repo": f"{row['repo_owner']}/{row['repo_name']}",
@@ -138,7 +180,7 @@ _RESTING_STATUS = (
 
 async def claim_due(
     db: Database, holder: str, now: float, lease_seconds: float, limit: int
-) -> list[Row]:
+) -> list[ClaimedJob]:
     """Lease up to ``limit`` due jobs, longest waiting first. A claimed job's
     ``next_sync_at`` is its lease's end: if its runner dies, it is due again."""
     until = now + lease_seconds
@@ -153,12 +195,12 @@ async def claim_due(
         now,
         limit,
     )
-    return result.rows
+    return cast(list[ClaimedJob], result.rows)
 
 
 async def claim_link_job(
     db: Database, owner_id: str, link_id: str, holder: str, now: float, lease_seconds: float
-) -> Row | None:
+) -> ClaimedJob | None:
     """Lease the owner's job of this link unless a live lease holds it."""
     until = now + lease_seconds
     result = await db.run(
@@ -174,7 +216,7 @@ async def claim_link_job(
         owner_id,
         now,
     )
-    return result.rows[0] if result.rows else None
+    return cast(ClaimedJob, result.rows[0]) if result.rows else None
 
 
 def synced_statement(
@@ -242,7 +284,7 @@ def _finish(job_id: str, holder: str, now: float, sets: list[str], values: list[
     )
 
 
-async def find_job(owned: Owned, link_id: str) -> Row | None:
+async def find_job(owned: Owned, link_id: str) -> SyncJobRow | None:
     """The acting user's job of this link, if it is one of their GitHub links."""
-    page = await owned.list(TABLE, where="link_id = ?", params=(link_id,), limit=1)
-    return page.items[0] if page.items else None
+    page = await owned.list(SYNC_JOBS, where="link_id = ?", params=(link_id,), limit=1)
+    return cast(SyncJobRow, page.items[0]) if page.items else None

@@ -9,7 +9,7 @@ from core import deps
 from core.data.owned import Owned
 from core.github import service
 from core.github.models import SyncSettingsIn, SyncStatusOut
-from core.identity.auth import owned
+from core.identity import owned
 from core.ports import Ports
 from core.security.limits import limit_key
 from core.security.ratelimit import Policy
@@ -21,8 +21,10 @@ router = APIRouter(tags=["github"])
 SYNC_NOW_PER_USER = Policy("github_sync_now", 6, 600)
 
 
-def _answer(body: SyncStatusOut | dict, status: int = 200) -> JSONResponse:
-    return JSONResponse(body, status_code=status, headers={"cache-control": "no-store"})
+def _answer(body: SyncStatusOut, status: int = 200) -> JSONResponse:
+    return JSONResponse(
+        body.model_dump(), status_code=status, headers={"cache-control": "no-store"}
+    )
 
 
 @router.get(

@@ -12,10 +12,12 @@ from core.data.owned import Owned
 from core.errors import Invalid, NotFound
 from core.github import repo
 from core.github.gate import load_gate, save_gate
+from core.github.models import SyncStatusOut
+from core.github.repo import SyncJobRow
 from core.github.sync import LEASE_SECONDS, SyncRun, github_api
 from core.github.urls import parse_repo_url
 from core.ids import new_id
-from core.ports import Database, Ports, Row, Statement
+from core.ports import Database, Ports, Statement
 from core.settings import Settings
 
 __all__ = ["github_details", "job_statements_for_link", "parse_repo_url"]
@@ -41,7 +43,9 @@ def job_statements_for_link(
     return [repo.upsert_job_statement(owned.owner_id, link_id, owner, name, now, interval_hours)]
 
 
-async def github_details(db: Database, owner_id: str, link_ids: list[str]) -> dict[str, dict]:
+async def github_details(
+    db: Database, owner_id: str, link_ids: list[str]
+) -> dict[str, dict[str, Any]]:
     """The ``github`` object of each of these links that is a GitHub link:
     stars, forks, language, description, topics, pushed_at, synced_at, status, gone."""
     rows = await repo.jobs_for_links(db, owner_id, link_ids)
@@ -55,22 +59,24 @@ async def github_details(db: Database, owner_id: str, link_ids: list[str]) -> di
 FRESH_SECONDS = 60.0
 
 
-def sync_status(row: Row, *, retry_after: int | None = None) -> dict[str, Any]:
+def sync_status(row: SyncJobRow, *, retry_after: int | None = None) -> SyncStatusOut:
     """A job as ``GET /api/links/{id}/sync`` shows it."""
-    return {
-        "link_id": row["link_id"],
-        "status": row["status"],
-        "sync_interval_hours": row["sync_interval_hours"],
-        "last_sync_at": iso(row["last_sync_at"]) if row["last_sync_at"] is not None else None,
-        "next_sync_at": iso(row["next_sync_at"]),
-        "error_count": row["error_count"],
-        "last_error": row["last_error"],
-        "github": repo.github_object(row),
-        "retry_after": retry_after,
-    }
+    return SyncStatusOut.model_validate(
+        {
+            "link_id": row["link_id"],
+            "status": row["status"],
+            "sync_interval_hours": row["sync_interval_hours"],
+            "last_sync_at": iso(row["last_sync_at"]) if row["last_sync_at"] is not None else None,
+            "next_sync_at": iso(row["next_sync_at"]),
+            "error_count": row["error_count"],
+            "last_error": row["last_error"],
+            "github": repo.github_object(row),
+            "retry_after": retry_after,
+        }
+    )
 
 
-async def link_job(owned: Owned, link_id: str) -> Row:
+async def link_job(owned: Owned, link_id: str) -> SyncJobRow:
     row = await repo.find_job(owned, link_id)
     if row is None:
         raise NotFound("No GitHub link has this id.")
@@ -79,7 +85,7 @@ async def link_job(owned: Owned, link_id: str) -> Row:
 
 @dataclass(frozen=True, slots=True)
 class SyncNow:
-    job: Row
+    job: SyncJobRow
     ran: bool  # False: queued (GitHub's limit is spent, or a run holds the job)
     retry_after: int | None = None
 
@@ -95,7 +101,7 @@ async def sync_now(ports: Ports, settings: Settings, owned: Owned, link_id: str)
     gate = await load_gate(ports.kv)
     if gate.paused_until is not None and gate.paused(now):
         await owned.update(
-            repo.TABLE,
+            repo.SYNC_JOBS,
             job["id"],
             {"next_sync_at": min(job["next_sync_at"], gate.paused_until)},
             where="status <> 'in_progress'",
@@ -117,7 +123,7 @@ async def sync_now(ports: Ports, settings: Settings, owned: Owned, link_id: str)
     return SyncNow(await link_job(owned, link_id), ran=True)
 
 
-async def set_interval(owned: Owned, link_id: str, hours: int, now: float) -> Row:
+async def set_interval(owned: Owned, link_id: str, hours: int, now: float) -> SyncJobRow:
     """Change how often the link syncs; a job now overdue by the new interval
     becomes due."""
     job = await link_job(owned, link_id)
@@ -125,5 +131,5 @@ async def set_interval(owned: Owned, link_id: str, hours: int, now: float) -> Ro
     resting = job["status"] != "in_progress" and not job["error_count"]
     if resting and job["last_sync_at"] is not None:
         values["next_sync_at"] = min(job["next_sync_at"], job["last_sync_at"] + hours * 3600)
-    await owned.update(repo.TABLE, job["id"], values)
+    await owned.update(repo.SYNC_JOBS, job["id"], values)
     return await link_job(owned, link_id)

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from core.github import repo
 from core.github.client import Fetched, GitHubApi
 from core.github.gate import DEFAULT_PAUSE, Gate, load_gate, save_gate
+from core.github.repo import ClaimedJob
 from core.ids import new_id
-from core.ports import Ports, Row, Statement
+from core.ports import Ports, Statement
 from core.settings import Settings
 
 log = logging.getLogger("creator_edge.github")
@@ -79,9 +80,9 @@ class SyncRun:
         self.report.requests += 1
         return True
 
-    async def run(self, jobs: Sequence[Row], concurrency: int = CONCURRENCY) -> SyncReport:
+    async def run(self, jobs: Sequence[ClaimedJob], concurrency: int = CONCURRENCY) -> SyncReport:
         self.report.claimed += len(jobs)
-        queue: asyncio.Queue[Row] = asyncio.Queue()
+        queue: asyncio.Queue[ClaimedJob] = asyncio.Queue()
         for job in jobs:
             queue.put_nowait(job)
 
@@ -99,7 +100,7 @@ class SyncRun:
         self.report.paused_until = self.gate.paused_until if self.gate.paused(self.now) else None
         return self.report
 
-    async def sync_job(self, job: Row) -> None:
+    async def sync_job(self, job: ClaimedJob) -> None:
         if not self._take_request():
             if self.gate.paused(self.now):
                 due = self.gate.paused_until or self.now
@@ -134,7 +135,7 @@ class SyncRun:
         else:
             self._in_a_row_unavailable = 0
 
-    def _record(self, job: Row, fetched: Fetched) -> None:
+    def _record(self, job: ClaimedJob, fetched: Fetched) -> None:
         now, holder, report = self.now, self.holder, self.report
         kind = fetched.kind
         if kind in ("updated", "unchanged"):
@@ -159,7 +160,7 @@ class SyncRun:
                 report.failed += 1
         self._writes.append(statement)
 
-    def _release(self, job: Row, due_at: float) -> None:
+    def _release(self, job: ClaimedJob, due_at: float) -> None:
         self.report.released += 1
         self._writes.append(repo.release_statement(job["id"], self.holder, self.now, due_at))
 

@@ -220,7 +220,8 @@ class Pipeline:
         async def replay_receive() -> dict[str, Any]:
             nonlocal sent
             if sent:
-                return await receive()
+                message: dict[str, Any] = await receive()
+                return message
             sent = True
             return {"type": "http.request", "body": replay, "more_body": False}
 

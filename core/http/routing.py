@@ -1,5 +1,9 @@
 """How the app finds a request's route.
 
+It uses private FastAPI helpers (``_update_scope``, ``_apply_router_form_limits``,
+``_mark_routes_changed``): ``tests/http/test_routing.py`` pins them to the FastAPI
+version they were read from, so a new pin re-checks them.
+
 FastAPI tries every route in order, a regular expression each: with sixty
 routes, a path near the end of the list spent more time being matched than
 being served (scripts/bench_pipeline.py). Two changes:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from fastapi import Depends, Request
 
+from core.data.actor import Actor
 from core.data.owned import Owned
 from core.errors import Forbidden, Unauthorized
 from core.http.context import request_context
-from core.identity.actor import Actor
 from core.identity.service import Identity
 from core.identity.sessions import Sessions
 from core.identity.tokens import signing_key

@@ -1,28 +1,26 @@
 """GDPR: everything stored about a user, and erasure of all of it.
 
-Both walk the owned-table registry (``core.data.owned``) and the blob prefix
-every owned file lives under, so a feature that registers its table is covered
-without touching this module. Features with state outside the database and the
-blob store (a KV cache, say) add an erase hook."""
+Both walk the owned tables the app's features declare (``Feature.owned_tables``)
+and the blob prefix every owned file lives under, so a feature that declares its
+table is covered without touching this module. Features with state outside the
+database and the blob store (a KV cache, say) declare an erase hook."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import asdict
 from typing import Any
 
 from core.audit import AuditLog
 from core.clock import iso
-from core.data.owned import OWNED_TABLES, Owned
-from core.identity.actor import Actor
+from core.data.actor import Actor
+from core.data.owned import Owned
+from core.feature import Feature, erase_hooks, owned_tables
 from core.identity.repo import SessionRepo, UserRepo
 from core.identity.service import public_user
 from core.ports import Ports
 
-# What else a user's erasure must clear: (ports, user id) -> None.
-EraseHook = Callable[[Ports, str], Awaitable[None]]
-ERASE_HOOKS: list[EraseHook] = []
 _BLOB_PAGE = 1000
 
 
@@ -31,7 +29,7 @@ def user_blob_prefix(user_id: str) -> str:
     return f"u/{user_id}/"
 
 
-async def export(ports: Ports, actor: Actor) -> AsyncIterator[bytes]:
+async def export(ports: Ports, actor: Actor, features: Sequence[Feature]) -> AsyncIterator[bytes]:
     """Everything stored about the user, as one JSON document produced piece by piece:
     an owner of millions of analytics events does not need them all in memory."""
     user = await UserRepo(ports.db).by_id(actor.user_id)
@@ -62,9 +60,9 @@ async def export(ports: Ports, actor: Actor) -> AsyncIterator[bytes]:
     }
     yield _json(head)[:-1].encode() + b', "data": {'
     owned = Owned(ports.db, actor)
-    tables = sorted(t.name for t in OWNED_TABLES.values() if t.export)
+    tables = sorted((t for t in owned_tables(features) if t.export), key=lambda t: t.name)
     for n, table in enumerate(tables):
-        yield (", " if n else "").encode() + _json(table).encode() + b": ["
+        yield (", " if n else "").encode() + _json(table.name).encode() + b": ["
         first = True
         async for rows in owned.export_rows(table):
             chunk = ", ".join(_json(row) for row in rows)
@@ -78,18 +76,21 @@ def _json(value: Any) -> str:
     return json.dumps(value, separators=(", ", ": "), default=str)
 
 
-async def erase(ports: Ports, actor: Actor, audit_fields: dict[str, Any]) -> None:
+async def erase(
+    ports: Ports, actor: Actor, features: Sequence[Feature], audit_fields: dict[str, Any]
+) -> None:
     """Delete the account and everything it owns; audit entries stay, anonymised."""
     audit = AuditLog(ports.db, ports.clock)
     session_ids = await SessionRepo(ports.db).live_ids(actor.user_id, ports.clock.now())
+    tables = owned_tables(features)
     statements = [
-        *Owned(ports.db, actor).erase_statements(),
+        *Owned(ports.db, actor).erase_statements(tables),
         SessionRepo(ports.db).delete_for_user_statement(actor.user_id),
         audit.anonymise_statement(actor.user_id),
         UserRepo(ports.db).delete_statement(actor.user_id),
         audit.statement("account.erased", **{**audit_fields, "ip_hash": None, "user_agent": None}),
     ]
-    await Owned(ports.db, actor).erase_in_chunks()
+    await Owned(ports.db, actor).erase_in_chunks(tables)
     await ports.db.batch(statements)
     from core.identity.sessions import Sessions
 
@@ -102,5 +103,5 @@ async def erase(ports: Ports, actor: Actor, audit_fields: dict[str, Any]) -> Non
         if not page.items:
             break
         await ports.blobs.delete([m.key for m in page.items])
-    for hook in ERASE_HOOKS:
+    for hook in erase_hooks(features):
         await hook(ports, actor.user_id)

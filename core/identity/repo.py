@@ -1,10 +1,11 @@
-"""SQL for users and sessions."""
+"""SQL for users and sessions. Rows leave as the TypedDicts below, held to the
+migrated schema by ``tests/core/test_typed_rows.py``."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, TypedDict, cast
 
-from core.ports import Database, Row, Statement, stmt
+from core.ports import Database, Statement, stmt
 
 USER_COLUMNS = (
     "id, email, username, role, display_name, metadata, created_at, updated_at, deleted_at"
@@ -13,6 +14,59 @@ SESSION_COLUMNS = (
     "id, user_id, family_id, kind, generation, device, created_at, last_active_at, expires_at,"
     " revoked_at, revoked_reason"
 )
+
+
+class UserRow(TypedDict):
+    """A user as ``USER_COLUMNS`` reads it: everything but the password hash."""
+
+    id: str
+    email: str
+    username: str
+    role: str
+    display_name: str | None
+    metadata: str
+    created_at: str
+    updated_at: str
+    deleted_at: str | None
+
+
+class UserCredentials(UserRow):
+    """A row of ``users`` (d1_migrations/0002_identity.sql), hash included."""
+
+    password_hash: str
+
+
+class SessionRow(TypedDict):
+    """A session as ``SESSION_COLUMNS`` reads it: no hashes."""
+
+    id: str
+    user_id: str
+    family_id: str
+    kind: Literal["api", "page"]
+    generation: int
+    device: str | None
+    created_at: str
+    last_active_at: str
+    expires_at: float
+    revoked_at: str | None
+    revoked_reason: str | None
+
+
+class SessionRecord(SessionRow):
+    """A row of ``sessions`` (d1_migrations/0002_identity.sql, 0016_refresh_grace.sql)."""
+
+    refresh_hash: str
+    visitor_hash: str | None
+    # The hash a rotation replaced, and when: a parallel refresh within the grace window.
+    previous_hash: str | None
+    rotated_at: float | None
+
+
+class SessionState(SessionRecord):
+    """A session with what its user is now: what a token check needs."""
+
+    role: str
+    user_deleted_at: str | None
 
 
 class UserRepo:
@@ -26,15 +80,17 @@ class UserRepo:
             *user.values(),
         )
 
-    async def by_id(self, user_id: str) -> Row | None:
-        return await self.db.first(f"SELECT {USER_COLUMNS} FROM users WHERE id = ?", user_id)  # noqa: S608
+    async def by_id(self, user_id: str) -> UserRow | None:
+        row = await self.db.first(f"SELECT {USER_COLUMNS} FROM users WHERE id = ?", user_id)  # noqa: S608
+        return cast(UserRow | None, row)
 
-    async def credentials_by_login(self, login: str) -> Row | None:
+    async def credentials_by_login(self, login: str) -> UserCredentials | None:
         """The user whose email or username is ``login`` (already normalised), with its hash."""
-        return await self.db.first(
+        row = await self.db.first(
             f"SELECT {USER_COLUMNS}, password_hash FROM users WHERE email = ?1 OR username = ?1",  # noqa: S608
             login,
         )
+        return cast(UserCredentials | None, row)
 
     async def password_hash(self, user_id: str) -> str | None:
         row = await self.db.first("SELECT password_hash FROM users WHERE id = ?", user_id)
@@ -64,7 +120,7 @@ class UserRepo:
 
     async def page(
         self, *, role: str | None, query: str | None, before_id: str | None, limit: int
-    ) -> list[Row]:
+    ) -> list[UserRow]:
         clauses, params = ["1 = 1"], []
         if role:
             clauses.append("role = ?")
@@ -76,12 +132,13 @@ class UserRepo:
         if before_id:
             clauses.append("id < ?")
             params.append(before_id)
-        return await self.db.all(
+        rows = await self.db.all(
             f"SELECT {USER_COLUMNS} FROM users WHERE {' AND '.join(clauses)}"  # noqa: S608
             " ORDER BY id DESC LIMIT ?",
             *params,
             limit,
         )
+        return cast(list[UserRow], rows)
 
     def delete_statement(self, user_id: str) -> Statement:
         return stmt("DELETE FROM users WHERE id = ?", user_id)
@@ -99,12 +156,13 @@ class SessionRepo:
             *session.values(),
         )
 
-    async def get(self, session_id: str) -> Row | None:
-        return await self.db.first(
+    async def get(self, session_id: str) -> SessionState | None:
+        row = await self.db.first(
             "SELECT s.*, u.role, u.deleted_at AS user_deleted_at FROM sessions s"
             " JOIN users u ON u.id = s.user_id WHERE s.id = ?",
             session_id,
         )
+        return cast(SessionState | None, row)
 
     async def rotate(
         self, session_id: str, old_hash: str, new_hash: str, now: float, now_iso: str
@@ -157,15 +215,18 @@ class SessionRepo:
         )
         return [row["id"] for row in rows]
 
-    async def for_user(self, user_id: str) -> list[Row]:
-        return await self.db.all(
+    async def for_user(self, user_id: str) -> list[SessionRow]:
+        rows = await self.db.all(
             f"SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = ? ORDER BY id DESC",  # noqa: S608
             user_id,
         )
+        return cast(list[SessionRow], rows)
 
-    async def page_for_user(self, user_id: str, *, before_id: str | None, limit: int) -> list[Row]:
+    async def page_for_user(
+        self, user_id: str, *, before_id: str | None, limit: int
+    ) -> list[SessionRow]:
         """Newest first, at most ``limit``, those older than ``before_id`` (ids sort by time)."""
-        return await self.db.all(
+        rows = await self.db.all(
             f"SELECT {SESSION_COLUMNS} FROM sessions"  # noqa: S608
             " WHERE user_id = ? AND (? IS NULL OR id < ?) ORDER BY id DESC LIMIT ?",
             user_id,
@@ -173,6 +234,7 @@ class SessionRepo:
             before_id,
             limit,
         )
+        return cast(list[SessionRow], rows)
 
     async def delete_expired(self, before: float, limit: int) -> int:
         result = await self.db.run(

@@ -8,17 +8,17 @@ from typing import Any
 
 from core.audit import AuditLog
 from core.clock import iso
+from core.data.actor import ROLES, Actor
 from core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from core.http.context import RequestContext
 from core.identity import validation
-from core.identity.actor import ROLES, Actor
 from core.identity.passwords import PasswordHasher
-from core.identity.repo import UserRepo
+from core.identity.repo import UserCredentials, UserRepo, UserRow
 from core.identity.sessions import Kind, NewSession, Sessions
 from core.identity.tokens import ACCESS_TTL, issue_access, signing_key
 from core.ids import new_id
 from core.jsonvalue import stored_object
-from core.ports import IntegrityError, Ports, Row
+from core.ports import IntegrityError, Ports
 from core.settings import Settings
 
 
@@ -33,13 +33,13 @@ class SignInRefused(Unauthorized):
 
 @dataclass(frozen=True, slots=True)
 class SignedIn:
-    user: Row
+    user: UserRow
     session: NewSession
     access_token: str
     expires_in: int = ACCESS_TTL
 
 
-def public_user(row: Row) -> dict[str, Any]:
+def public_user(row: UserRow) -> dict[str, Any]:
     """What the API shows of a user: never the password hash."""
     return {
         "id": row["id"],
@@ -84,7 +84,7 @@ class Identity:
     async def record(self, action: str, **fields: Any) -> None:
         await self.audit.record(action, **self._audit_fields(), **fields)
 
-    async def _sign_in(self, user: Row, kind: Kind) -> SignedIn:
+    async def _sign_in(self, user: UserRow, kind: Kind) -> SignedIn:
         session = await self.sessions.start(
             user["id"],
             user["role"],
@@ -204,13 +204,13 @@ class Identity:
             await self.sessions.revoke(actor.session_id, "logout")
         await self.record("auth.logout", user_id=actor.user_id, resource=actor.session_id)
 
-    async def me(self, actor: Actor) -> Row:
+    async def me(self, actor: Actor) -> UserRow:
         user = await self.users.by_id(actor.user_id)
         if user is None:
             raise Unauthorized("This account is closed.", code="account_closed")
         return user
 
-    async def update_me(self, actor: Actor, changes: dict[str, Any]) -> Row:
+    async def update_me(self, actor: Actor, changes: dict[str, Any]) -> UserRow:
         """Display name, metadata, username, email; a password change needs the current one."""
         user = await self.me(actor)
         values: dict[str, Any] = {}
@@ -277,7 +277,7 @@ class Identity:
 
     async def set_role(
         self, admin: Actor, user_id: str, role: str | None, disabled: bool | None
-    ) -> Row:
+    ) -> UserRow:
         if not admin.is_admin:
             raise Forbidden("Only an admin can do this.")
         user = await self.users.by_id(user_id)
@@ -310,3 +310,22 @@ class Identity:
         updated = await self.users.by_id(user_id)
         assert updated is not None
         return updated
+
+
+async def set_role_by_login(ports: Ports, login: str, role: str) -> UserCredentials | None:
+    """From the machine itself (the command line), how the first admin is made:
+    the account's row before the change, or None when no account has ``login``."""
+    if role not in ROLES:
+        raise Invalid(f"The role is one of {', '.join(ROLES)}.")
+    users = UserRepo(ports.db)
+    user = await users.credentials_by_login(login.strip().lower())
+    if user is None:
+        return None
+    await users.update(user["id"], {"role": role}, iso(ports.clock.now()))
+    await Sessions(ports).recache_role(user["id"], role)
+    await AuditLog(ports.db, ports.clock).record(
+        "admin.user_changed",
+        resource=user["id"],
+        details={"from_role": user["role"], "role": role, "via": "command line"},
+    )
+    return user

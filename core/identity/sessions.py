@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from core.clock import iso
+from core.data.actor import Actor
 from core.errors import Unauthorized
-from core.identity.actor import Actor
-from core.identity.repo import SessionRepo
+from core.identity.repo import SessionRepo, SessionRow, SessionState
 from core.identity.tokens import (
     AccessClaims,
     InvalidToken,
@@ -22,7 +22,7 @@ from core.identity.tokens import (
     verify_access,
 )
 from core.ids import new_id
-from core.ports import Ports, Row
+from core.ports import Ports
 
 API_SESSION_TTL = 30 * 86400
 PAGE_SESSION_TTL = 14 * 86400
@@ -150,7 +150,16 @@ class Sessions:
             )
         raise Unauthorized("This refresh token is not valid.", code="invalid_refresh_token")
 
-    async def page_for_user(self, user_id: str, *, before_id: str | None, limit: int) -> list[Row]:
+    async def of_user(self, user_id: str) -> list[SessionRow]:
+        """The user's sessions, newest first (the account page and ``/api/me/sessions``)."""
+        return await self.repo.for_user(user_id)
+
+    async def find(self, session_id: str) -> SessionState | None:
+        return await self.repo.get(session_id)
+
+    async def page_for_user(
+        self, user_id: str, *, before_id: str | None, limit: int
+    ) -> list[SessionRow]:
         """A user's sessions, newest first, a page at a time (``before_id``: the cursor)."""
         return await self.repo.page_for_user(user_id, before_id=before_id, limit=limit)
 

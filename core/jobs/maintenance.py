@@ -1,4 +1,4 @@
-"""Housekeeping jobs of the foundation: old rate-limit records and job runs."""
+"""Housekeeping of the foundation: old rate-limit records and job runs."""
 
 from __future__ import annotations
 
@@ -23,13 +23,3 @@ async def purge_old_records(ctx: JobContext) -> None:
             )
             if result.changes < PURGE_CHUNK:
                 break
-
-
-async def purge_expired_sessions(ctx: JobContext) -> None:
-    """Delete sessions that expired more than a day ago, in bounded chunks."""
-    from core.identity.repo import SessionRepo
-
-    sessions = SessionRepo(ctx.ports.db)
-    for _ in range(MAX_CHUNKS):
-        if await sessions.delete_expired(ctx.scheduled_time - 86400, PURGE_CHUNK) < PURGE_CHUNK:
-            break

@@ -3,19 +3,15 @@ shown on the public page from where the assets feature serves it."""
 
 from __future__ import annotations
 
-from core.assets.service import ready_image_urls
+from core.assets import is_ready_image, ready_image_urls
 from core.data.owned import Owned
-from core.errors import Invalid, NotFound
+from core.errors import Invalid
 from core.ports import Database
 
 
 async def check(owned: Owned, asset_id: str) -> None:
     """Refuse (422) an id that is not one of the owner's ready images."""
-    try:
-        row = await owned.get("asset_uploads", asset_id)
-    except NotFound:
-        row = None
-    if row is None or row["upload_status"] != "ready" or not row["file_type"].startswith("image/"):
+    if not await is_ready_image(owned, asset_id):
         raise Invalid(
             "The avatar must be one of your uploaded images.",
             details=[{"field": "avatar_asset_id", "message": "not a ready image of yours"}],

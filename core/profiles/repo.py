@@ -10,19 +10,53 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, TypedDict, cast
 
-from core.data.owned import Owned, Page, owned_table
+from core.data.owned import Owned, OwnedTable, Page
 from core.errors import BadRequest
-from core.ports import Database, Param, Row, Statement, stmt
+from core.ports import Database, Param, Statement, stmt
 
 # A links cursor wraps the last position and id seen.
 _LINK_CURSOR = re.compile(r"^(\d{1,9}):([0-9A-Z]{26})$")
 
 # Parents erase after their children (other features' rows that point at links).
-owned_table("links", "link", erase_order=190)
-owned_table("profiles", "profile", erase_order=200)
+LINKS = OwnedTable("links", "link", erase_order=190)
+PROFILES = OwnedTable("profiles", "profile", erase_order=200)
+
+
+class PublicProfile(TypedDict):
+    """What the public page shows of a public profile."""
+
+    id: str
+    owner_id: str
+    slug: str
+    display_name: str
+    bio: str | None
+    avatar_asset_id: str | None
+    version: int
+    updated_at: str
+
+
+class ProfileRow(PublicProfile):
+    """A row of ``profiles`` (d1_migrations/0003_profiles.sql)."""
+
+    is_public: int
+    created_at: str
+
+
+class LinkRow(TypedDict):
+    """A row of ``links`` (d1_migrations/0003_profiles.sql)."""
+
+    id: str
+    owner_id: str
+    profile_id: str
+    title: str
+    url: str
+    position: int
+    is_active: int
+    created_at: str
+    updated_at: str
 
 
 class ProfileRepo:
@@ -35,18 +69,22 @@ class ProfileRepo:
     def owner_id(self) -> str:
         return self.owned.owner_id
 
-    async def profile(self, profile_id: str) -> Row:
-        return await self.owned.get("profiles", profile_id)
+    async def profile(self, profile_id: str) -> ProfileRow:
+        return cast(ProfileRow, await self.owned.get(PROFILES, profile_id))
 
-    async def profiles(self, *, limit: int, cursor: str | None) -> Page:
-        return await self.owned.list("profiles", limit=limit, cursor=cursor)
+    async def find_profile(self, profile_id: str) -> ProfileRow | None:
+        return cast(ProfileRow | None, await self.owned.find(PROFILES, profile_id))
 
-    async def link(self, link_id: str) -> Row:
-        return await self.owned.get("links", link_id)
+    async def profiles(self, *, limit: int, cursor: str | None) -> Page[ProfileRow]:
+        page = await self.owned.list(PROFILES, limit=limit, cursor=cursor)
+        return Page(cast(list[ProfileRow], page.items), page.next_cursor)
+
+    async def link(self, link_id: str) -> LinkRow:
+        return cast(LinkRow, await self.owned.get(LINKS, link_id))
 
     async def links(
         self, profile_id: str, *, limit: int = 10_000, cursor: str | None = None
-    ) -> tuple[list[Row], str | None]:
+    ) -> tuple[list[LinkRow], str | None]:
         """A profile's links in order, a page at a time (cursor: the last position and id)."""
         clauses = ["profile_id = ?", "owner_id = ?"]
         params: list[Param] = [profile_id, self.owner_id]
@@ -54,11 +92,14 @@ class ProfileRepo:
             position, last_id = _decode_link_cursor(cursor)
             clauses.append("(position > ? OR (position = ? AND id > ?))")
             params += [position, position, last_id]
-        rows = await self.owned.db.all(
-            f"SELECT * FROM links WHERE {' AND '.join(clauses)}"  # noqa: S608 (fixed clauses)
-            " ORDER BY position, id LIMIT ?",
-            *params,
-            limit + 1,
+        rows = cast(
+            list[LinkRow],
+            await self.owned.db.all(
+                f"SELECT * FROM links WHERE {' AND '.join(clauses)}"  # noqa: S608 (fixed clauses)
+                " ORDER BY position, id LIMIT ?",
+                *params,
+                limit + 1,
+            ),
         )
         if len(rows) <= limit:
             return rows, None
@@ -83,7 +124,7 @@ class ProfileRepo:
     # ------------------------------------------------------------ statements
 
     def insert_profile(self, values: Mapping[str, Any]) -> Statement:
-        return self.owned.insert_statement("profiles", values)
+        return self.owned.insert_statement(PROFILES, values)
 
     def update_profile(self, profile_id: str, values: Mapping[str, Any]) -> Statement:
         """Change fields and move the profile's revision on, in one statement."""
@@ -102,7 +143,7 @@ class ProfileRepo:
         return self.update_profile(profile_id, {})
 
     def delete_profile(self, profile_id: str) -> Statement:
-        return self.owned.delete_statement("profiles", profile_id)
+        return self.owned.delete_statement(PROFILES, profile_id)
 
     def insert_link(self, values: Mapping[str, Any], position: int | None) -> list[Statement]:
         """Insert at ``position`` (shifting the links from there down), or at the end."""
@@ -140,9 +181,9 @@ class ProfileRepo:
         return statements
 
     def update_link(self, link_id: str, values: Mapping[str, Any]) -> Statement:
-        return self.owned.update_statement("links", link_id, values)
+        return self.owned.update_statement(LINKS, link_id, values)
 
-    def move_link(self, link: Row, to: int) -> list[Statement]:
+    def move_link(self, link: LinkRow, to: int) -> list[Statement]:
         """Move ``link`` to position ``to``, shifting the links in between by one."""
         start = link["position"]
         if to == start:
@@ -167,12 +208,12 @@ class ProfileRepo:
                 start,
                 link["id"],
             )
-        return [shift, self.owned.update_statement("links", link["id"], {"position": to})]
+        return [shift, self.owned.update_statement(LINKS, link["id"], {"position": to})]
 
-    def delete_link(self, link: Row) -> list[Statement]:
+    def delete_link(self, link: LinkRow) -> list[Statement]:
         """Delete ``link`` and close the gap it leaves."""
         return [
-            self.owned.delete_statement("links", link["id"]),
+            self.owned.delete_statement(LINKS, link["id"]),
             stmt(
                 "UPDATE links SET position = position - 1"
                 " WHERE profile_id = ? AND owner_id = ? AND position > ?",
@@ -207,42 +248,77 @@ def _decode_link_cursor(cursor: str) -> tuple[int, str]:
     return int(match[1]), match[2]
 
 
+class SlugHolder(TypedDict):
+    id: str
+    owner_id: str
+
+
+class PublicLink(TypedDict):
+    id: str
+    title: str
+    url: str
+
+
+class LinkTarget(TypedDict):
+    """Where an active link of a public profile goes, and whose it is."""
+
+    url: str
+    owner_id: str
+    profile_id: str
+    slug: str
+
+
 class PublicRepo:
     """What anyone may read: public profiles and their active links."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def slug_owner(self, slug: str) -> Row | None:
+    async def slug_owner(self, slug: str) -> SlugHolder | None:
         """Who holds ``slug``, public or not (for uniqueness checks only)."""
-        return await self.db.first("SELECT id, owner_id FROM profiles WHERE slug = ?", slug)
+        row = await self.db.first("SELECT id, owner_id FROM profiles WHERE slug = ?", slug)
+        return cast(SlugHolder | None, row)
+
+    async def public_owners(self, ids: Sequence[str]) -> dict[str, str]:
+        """Owner of each public profile among ``ids`` (unknown and private ones left out)."""
+        if not ids:
+            return {}
+        rows = await self.db.all(
+            "SELECT id, owner_id FROM profiles WHERE is_public = 1"
+            " AND id IN (SELECT value FROM json_each(?))",
+            json.dumps(sorted(set(ids))),
+        )
+        return {row["id"]: row["owner_id"] for row in rows}
 
     async def slugs_of(self, owner_id: str) -> list[str]:
         rows = await self.db.all("SELECT slug FROM profiles WHERE owner_id = ?", owner_id)
         return [row["slug"] for row in rows]
 
-    async def profile_by_slug(self, slug: str) -> Row | None:
-        return await self.db.first(
+    async def profile_by_slug(self, slug: str) -> PublicProfile | None:
+        row = await self.db.first(
             "SELECT id, owner_id, slug, display_name, bio, avatar_asset_id, version, updated_at"
             " FROM profiles WHERE slug = ? AND is_public = 1",
             slug,
         )
+        return cast(PublicProfile | None, row)
 
-    async def active_links(self, profile_id: str) -> list[Row]:
-        return await self.db.all(
+    async def active_links(self, profile_id: str) -> list[PublicLink]:
+        rows = await self.db.all(
             "SELECT id, title, url FROM links WHERE profile_id = ? AND is_active = 1"
             " ORDER BY position, id",
             profile_id,
         )
+        return cast(list[PublicLink], rows)
 
-    async def link_target(self, link_id: str) -> Row | None:
+    async def link_target(self, link_id: str) -> LinkTarget | None:
         """An active link of a public profile: where it goes, and whose it is."""
-        return await self.db.first(
+        row = await self.db.first(
             "SELECT l.url, l.owner_id, l.profile_id, p.slug FROM links AS l"
             " JOIN profiles AS p ON p.id = l.profile_id"
             " WHERE l.id = ? AND l.is_active = 1 AND p.is_public = 1",
             link_id,
         )
+        return cast(LinkTarget | None, row)
 
 
 def version_bump_for_avatar(owner_id: str, asset_id: str) -> Statement:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from core.data.owned import Owned
 from core.http.context import request_context
-from core.identity.auth import owned
+from core.identity import owned
 from core.profiles.models import (
     LinkIn,
     LinkOrderIn,

@@ -15,13 +15,22 @@ from core.audit import AuditLog
 from core.clock import iso
 from core.data.owned import Owned
 from core.errors import Conflict, Invalid, NotFound
-from core.github.service import github_details, job_statements_for_link
+from core.github import github_details, job_statements_for_link
 from core.http.context import RequestContext
 from core.ids import new_id
-from core.ports import IntegrityError, Ports, Row, Statement
-from core.profiles import avatars, page, validation
-from core.profiles.models import LinkIn, ProfileIn
-from core.profiles.repo import ProfileRepo, PublicRepo
+from core.ports import IntegrityError, Ports, Statement
+from core.profiles import avatars, validation
+from core.profiles.models import (
+    GitHubOut,
+    LinkIn,
+    LinkOut,
+    LinkPage,
+    ProfileIn,
+    ProfileOut,
+    ProfilePage,
+)
+from core.profiles.public_page import page
+from core.profiles.repo import LinkRow, ProfileRepo, ProfileRow, PublicRepo
 
 # A link-in-bio page with more links than this is no longer one.
 MAX_LINKS_PER_PROFILE = 200
@@ -40,35 +49,33 @@ def public_path(slug: str) -> str:
     return f"/p/{slug}"
 
 
-def profile_json(row: Row, *, avatar_url: str | None = None) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "slug": row["slug"],
-        "display_name": row["display_name"],
-        "bio": row["bio"],
-        "avatar_asset_id": row["avatar_asset_id"],
-        "avatar_url": avatar_url,
-        "is_public": bool(row["is_public"]),
-        "url": public_path(row["slug"]),
-        "created_at": row["created_at"],
-        "updated_at": row["updated_at"],
-    }
+def profile_out(row: ProfileRow, *, avatar_url: str | None = None) -> ProfileOut:
+    return ProfileOut(
+        id=row["id"],
+        slug=row["slug"],
+        display_name=row["display_name"],
+        bio=row["bio"],
+        avatar_asset_id=row["avatar_asset_id"],
+        avatar_url=avatar_url,
+        is_public=bool(row["is_public"]),
+        url=public_path(row["slug"]),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
 
 
-def link_json(row: Row, github: dict[str, Any] | None = None) -> dict[str, Any]:
-    out = {
-        "id": row["id"],
-        "profile_id": row["profile_id"],
-        "title": row["title"],
-        "url": row["url"],
-        "position": row["position"],
-        "is_active": bool(row["is_active"]),
-        "created_at": row["created_at"],
-        "updated_at": row["updated_at"],
-    }
-    if github is not None:
-        out["github"] = github
-    return out
+def link_out(row: LinkRow, github: dict[str, Any] | None = None) -> LinkOut:
+    return LinkOut(
+        id=row["id"],
+        profile_id=row["profile_id"],
+        title=row["title"],
+        url=row["url"],
+        position=row["position"],
+        is_active=bool(row["is_active"]),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        github=None if github is None else GitHubOut.model_validate(github),
+    )
 
 
 class Profiles:
@@ -114,11 +121,11 @@ class Profiles:
         if slugs_moved:
             await page.keep_slugs(self.ports, self.owned.owner_id, await self.repo.slugs())
 
-    async def _shape(self, row: Row) -> dict[str, Any]:
+    async def _shape(self, row: ProfileRow) -> ProfileOut:
         urls = await avatars.urls(self.ports.db, self.owned.owner_id, [row["avatar_asset_id"]])
-        return profile_json(row, avatar_url=urls.get(row["avatar_asset_id"] or ""))
+        return profile_out(row, avatar_url=urls.get(row["avatar_asset_id"] or ""))
 
-    async def create(self, body: ProfileIn) -> dict[str, Any]:
+    async def create(self, body: ProfileIn) -> ProfileOut:
         slug = _checked("slug", lambda: validation.normalize_slug(body.slug))
         values: dict[str, Any] = {
             "slug": slug,
@@ -143,25 +150,25 @@ class Profiles:
         await self._changed(slug, slugs_moved=True)  # a cached "missing" goes too
         return await self.get(profile_id)
 
-    async def list_mine(self, *, limit: int, cursor: str | None) -> dict[str, Any]:
+    async def list_mine(self, *, limit: int, cursor: str | None) -> ProfilePage:
         page = await self.repo.profiles(limit=limit, cursor=cursor)
         ids = [row["avatar_asset_id"] for row in page.items]
         urls = await avatars.urls(self.ports.db, self.owned.owner_id, ids)
         items = [
-            profile_json(row, avatar_url=urls.get(row["avatar_asset_id"] or ""))
+            profile_out(row, avatar_url=urls.get(row["avatar_asset_id"] or ""))
             for row in page.items
         ]
-        return {"items": items, "next_cursor": page.next_cursor}
+        return ProfilePage(items=items, next_cursor=page.next_cursor)
 
-    async def get(self, profile_id: str) -> dict[str, Any]:
+    async def get(self, profile_id: str) -> ProfileOut:
         """The profile with all its links, in order."""
         row = await self.repo.profile(profile_id)
         out = await self._shape(row)
         links, _ = await self.repo.links(profile_id)
-        out["links"] = await self._links_json(links)
+        out.links = await self._links_out(links)
         return out
 
-    async def update(self, profile_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+    async def update(self, profile_id: str, changes: dict[str, Any]) -> ProfileOut:
         row = await self.repo.profile(profile_id)
         values: dict[str, Any] = {}
         if "slug" in changes:
@@ -185,7 +192,8 @@ class Profiles:
             return await self.get(profile_id)
         values["updated_at"] = iso(self._now())
         statements = [self.repo.update_profile(profile_id, values)]
-        noted = {k: values[k] for k in ("slug", "is_public") if k in values and values[k] != row[k]}
+        audited = {"slug": row["slug"], "is_public": row["is_public"]}
+        noted = {k: values[k] for k, was in audited.items() if k in values and values[k] != was}
         if noted:
             statements.append(self._audit("profile.updated", profile_id, noted))
         try:
@@ -234,16 +242,16 @@ class Profiles:
 
     # ----------------------------------------------------------------- links
 
-    async def _links_json(self, rows: list[Row]) -> list[dict[str, Any]]:
+    async def _links_out(self, rows: list[LinkRow]) -> list[LinkOut]:
         if not rows:
             return []
         details = await github_details(
             self.ports.db, self.owned.owner_id, [row["id"] for row in rows]
         )
-        return [link_json(row, details.get(row["id"])) for row in rows]
+        return [link_out(row, details.get(row["id"])) for row in rows]
 
-    async def link(self, link_id: str) -> dict[str, Any]:
-        return (await self._links_json([await self.repo.link(link_id)]))[0]
+    async def link(self, link_id: str) -> LinkOut:
+        return (await self._links_out([await self.repo.link(link_id)]))[0]
 
     def _title(self, value: str) -> str:
         title = _checked(
@@ -255,12 +263,12 @@ class Profiles:
         assert title is not None
         return title
 
-    async def links(self, profile_id: str, *, limit: int, cursor: str | None) -> dict[str, Any]:
+    async def links(self, profile_id: str, *, limit: int, cursor: str | None) -> LinkPage:
         await self.repo.profile(profile_id)
         rows, next_cursor = await self.repo.links(profile_id, limit=limit, cursor=cursor)
-        return {"items": await self._links_json(rows), "next_cursor": next_cursor}
+        return LinkPage(items=await self._links_out(rows), next_cursor=next_cursor)
 
-    async def add_link(self, profile_id: str, body: LinkIn) -> dict[str, Any]:
+    async def add_link(self, profile_id: str, body: LinkIn) -> LinkOut:
         profile = await self.repo.profile(profile_id)
         title = self._title(body.title)
         url = _checked("url", lambda: validation.normalize_url(body.url))
@@ -291,7 +299,7 @@ class Profiles:
         await self._changed(profile["slug"])
         return await self.link(link_id)
 
-    async def update_link(self, link_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+    async def update_link(self, link_id: str, changes: dict[str, Any]) -> LinkOut:
         link = await self.repo.link(link_id)
         now = self._now()
         values: dict[str, Any] = {}
@@ -328,11 +336,11 @@ class Profiles:
         await self._profile_changed(link["profile_id"])
 
     async def _profile_changed(self, profile_id: str) -> None:
-        profile = await self.owned.find("profiles", profile_id)
+        profile = await self.repo.find_profile(profile_id)
         if profile is not None:
             await self._changed(profile["slug"])
 
-    async def reorder(self, profile_id: str, link_ids: list[str]) -> dict[str, Any]:
+    async def reorder(self, profile_id: str, link_ids: list[str]) -> LinkPage:
         """Put the profile's links in the order of ``link_ids``, which must name each once."""
         profile = await self.repo.profile(profile_id)
         rows, _ = await self.repo.links(profile_id)
@@ -351,4 +359,4 @@ class Profiles:
             )
             await self._changed(profile["slug"])
         rows, _ = await self.repo.links(profile_id)
-        return {"items": await self._links_json(rows), "next_cursor": None}
+        return LinkPage(items=await self._links_out(rows), next_cursor=None)

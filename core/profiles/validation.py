@@ -8,7 +8,7 @@ import re
 import unicodedata
 from urllib.parse import urlsplit, urlunsplit
 
-from core.identity.validation import RESERVED_USERNAMES
+from core.identity import RESERVED_USERNAMES
 from core.text import has_control_characters
 
 SLUG_MIN, SLUG_MAX = 3, 30

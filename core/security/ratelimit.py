@@ -23,13 +23,9 @@ class Policy:
     limit: int
     window: int  # seconds
 
-    def __post_init__(self) -> None:
-        POLICIES[self.name] = self
 
-
-# Every policy the product declares, by name: at the edge each window of 10 or 60
-# seconds has a Workers Rate Limiting binding of its shape (tests/edge/test_build.py).
-POLICIES: dict[str, Policy] = {}
+# Each feature lists its policies in its ``Feature``: at the edge each window of 10
+# or 60 seconds has a Workers Rate Limiting binding of its shape (tests/edge/test_build.py).
 
 
 async def enforce(ctx: RequestContext, policy: Policy, identity: str, cost: int = 1) -> None:

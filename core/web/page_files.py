@@ -66,41 +66,4 @@ FILES: dict[str, str] = {
         "</html>\n"
     ),
     "form_error.html": '{% if error %}<p class="error" role="alert">{{ error }}</p>{% endif %}\n',
-    "home.html": (
-        '{% extends "base.html" %}\n'
-        "{% block title %}creator-edge: your links, one page{% endblock %}\n"
-        "{% block style %}\n"
-        ".lead { font-size: 1.15rem; }\n"
-        ".features { padding-left: 1.2rem; }\n"
-        ".features li { margin: 0.4rem 0; }\n"
-        ".actions { display: flex; flex-wrap: wrap; gap: 0.75rem; }\n"
-        ".actions .button { margin-top: 0.5rem; }\n"
-        "{% endblock %}\n"
-        "{% block body %}\n"
-        "<h1>One page for everything you make</h1>\n"
-        '<p class="lead">creator-edge gives creators and developers a public link-in-bio page,\n'
-        "and shows how people find it and what they click, without tracking anyone.</p>\n"
-        '<ul class="features">\n'
-        "  <li>A page at <strong>/p/your-name</strong> with your links in the order you choose.</li>\n"
-        "  <li>GitHub projects show their stars, language and description, kept up to date.</li>\n"
-        "  <li>Views, clicks, referrers and countries on a dashboard, counted without cookies\n"
-        "    or stored IP addresses.</li>\n"
-        "  <li>Your account, your sessions and everything stored about you, yours to export or erase.</li>\n"
-        "</ul>\n"
-        "{% if signed_in %}\n"
-        "<h2>Welcome back</h2>\n"
-        '<div class="actions">\n'
-        '  <a class="button" href="/editor">Edit your profiles</a>\n'
-        '  <a class="button" href="/dashboard">See your dashboard</a>\n'
-        '  <a class="button secondary" href="/account">Your account</a>\n'
-        "</div>\n"
-        "{% else %}\n"
-        "<h2>Get started</h2>\n"
-        '<div class="actions">\n'
-        '  <a class="button" href="/register">Create an account</a>\n'
-        '  <a class="button secondary" href="/login">Sign in</a>\n'
-        "</div>\n"
-        "{% endif %}\n"
-        "{% endblock %}\n"
-    ),
 }

@@ -4,11 +4,13 @@ layout (``base.html``) with the product's navigation, and the response's CSP non
 The templates are files (``core/<feature>/templates/*.html``); the worker bundle
 carries Python modules only, so ``scripts/build_assets.py`` builds each
 feature's files into its ``page_files`` module, and the loader reads those: the
-same text locally and at the edge, with no filesystem to assume."""
+same text locally and at the edge, with no filesystem to assume. Each feature
+declares its files (``Feature.templates``); ``create_app`` builds one
+environment of them and the layout's (``app.state.pages``)."""
 
 from __future__ import annotations
 
-import functools
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,15 +18,10 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import DictLoader, Environment, select_autoescape
 
-from core.analytics import page_files as analytics_files
 from core.errors import Forbidden
+from core.feature import Feature
 from core.http.context import request_context
-from core.identity import page_files as identity_files
-from core.profiles import page_files as profiles_files
-from core.web import page_files as web_files
-
-# The page files of every feature with pages: one name space, checked unique.
-PAGE_FILES = (web_files.FILES, identity_files.FILES, profiles_files.FILES, analytics_files.FILES)
+from core.web import page_files as layout_files
 
 # What the layout's navigation offers: to a visitor, signing in or up; to a
 # signed-in person, their pages. (The public profile page is the creator's,
@@ -40,11 +37,11 @@ SIGNED_IN_NAV: tuple[tuple[str, str], ...] = (
 )
 
 
-@functools.lru_cache(maxsize=1)
-def page_files() -> dict[str, str]:
-    """Every feature's page files (templates and scripts) by name."""
-    merged: dict[str, str] = {}
-    for files in PAGE_FILES:
+def page_files(features: Sequence[Feature]) -> dict[str, str]:
+    """The layout's and every feature's page files (templates and scripts) by name:
+    one name space, checked unique."""
+    merged: dict[str, str] = dict(layout_files.FILES)
+    for files in (f.templates for f in features):
         clash = merged.keys() & files.keys()
         if clash:
             raise RuntimeError(f"two features name the page file {sorted(clash)}")
@@ -52,10 +49,9 @@ def page_files() -> dict[str, str]:
     return merged
 
 
-@functools.lru_cache(maxsize=1)
-def environment() -> Environment:
+def environment(files: Mapping[str, str]) -> Environment:
     return Environment(
-        loader=DictLoader(page_files()),
+        loader=DictLoader(dict(files)),
         autoescape=select_autoescape(default=True, default_for_string=True),
         auto_reload=False,
     )
@@ -67,7 +63,7 @@ def render(
     """A page of the product in the shared layout; ``signed_in`` picks its navigation."""
     ctx = request_context(request.scope)
     html = (
-        environment()
+        pages(request)
         .get_template(name)
         .render(
             nonce=ctx.nonce,
@@ -78,6 +74,12 @@ def render(
         )
     )
     return HTMLResponse(html, status_code=status, headers={"cache-control": "no-store"})
+
+
+def pages(request: Request) -> Environment:
+    """The app's page templates (built once by ``create_app``)."""
+    env: Environment = request.app.state.pages
+    return env
 
 
 def check_origin(request: Request) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from core.analytics.dashboard import static_files
+from core.analytics.reports.dashboard import static_files
 from core.web.render import SIGNED_IN_NAV
 
 ROOT = Path(__file__).resolve().parents[2]

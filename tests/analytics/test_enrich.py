@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.analytics import agents, salts, sources
-from core.analytics.geo import MaxMindCity, facts_from_headers, local_facts
+from core.analytics.ingest import agents, salts, sources
+from core.analytics.ingest.geo import MaxMindCity, facts_from_headers, local_facts
 from core.clock import FrozenClock
 from tests.analytics.conftest import CHROME, GOOGLEBOT, HEADLESS, IPHONE
 

@@ -31,7 +31,7 @@ async def seed(runtime, profile_id: str, owner_id: str, n: int, start_ms: int) -
 
 
 async def test_export_of_a_range_equals_its_raw_rows(alice, site, runtime, monkeypatch) -> None:
-    from core.analytics import export
+    from core.analytics.reports import export
 
     monkeypatch.setattr(export, "PAGE", 7)  # many pages, with ties on ts across pages
     owner = alice.tokens["user"]["id"]

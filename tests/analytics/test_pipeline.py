@@ -8,8 +8,10 @@ import subprocess
 
 import pytest
 
-from core.analytics import beacon, collect, repo
-from core.analytics.writer import EventWriter
+from core.analytics import repo
+from core.analytics.ingest import beacon, collect
+from core.analytics.ingest.writer import EventWriter
+from core.profiles.directory import Directory
 from tests.analytics.conftest import CHROME, events, settle
 
 
@@ -66,7 +68,7 @@ async def test_without_a_local_writer_each_request_is_one_insert(site, runtime) 
         collect.Pending(type="page_view", profile_id=site.profile_id, owner_id=None),
         collect.Pending(type="custom", profile_id=site.profile_id, owner_id=None, x=0.1, y=0.2),
     ]
-    await collect.record(ports, None, visit, pending)
+    await collect.record(ports, None, visit, pending, Directory())
     assert [c for c in calls if c.startswith("INSERT")] == [repo.INSERT_SQL]
     assert len(await events(runtime)) == 2
 

@@ -13,8 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.adapters.sqlite import SQLiteDatabase
-from core.analytics import repo, rollup
+from core.analytics import repo
 from core.analytics.models import DIMENSION_COLUMNS
+from core.analytics.reports import rollup
 from core.jobs.dispatcher import JobContext
 from core.migrations import migrate
 from core.ports import stmt

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from core.analytics import rollup
+from core.analytics.reports import rollup
 from tests.analytics.conftest import CHROME, GOOGLEBOT, events, settle
 from tests.assets.conftest import upload, user_id
 from tests.assets.imagegen import jpeg

@@ -2,7 +2,7 @@
 where the fold's watermark stands: random events, folded up to a random hour, are
 summarized and compared with the same numbers counted in Python from the events.
 
-The rules (see ``core.analytics.service``): uniques are visitor-days. A whole day
+The rules (see ``core.analytics.reports.service``): uniques are visitor-days. A whole day
 before the watermark's day counts its distinct visitors; a part of a day, or a day
 after the watermark, the distinct visitors of that part; the watermark's own day
 those before the watermark plus those after it (a visitor on both sides counts
@@ -23,9 +23,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.adapters.sqlite import SQLiteDatabase
-from core.analytics import repo, rollup
+from core.analytics import repo
 from core.analytics.models import DIMENSION_COLUMNS, DIMENSIONS
-from core.analytics.service import Analytics, ceil_to
+from core.analytics.reports import rollup
+from core.analytics.reports.service import Analytics, ceil_to
 from core.clock import iso
 from core.d1_rules import check_d1_rules
 from core.migrations import migrate

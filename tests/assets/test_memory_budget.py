@@ -19,6 +19,7 @@ from core.assets.images import (
     probe,
     reencode_off_loop,
 )
+from core.local import SerialOffload
 
 
 def solid_png(width: int, height: int) -> bytes:
@@ -70,6 +71,12 @@ async def test_one_image_decodes_at_a_time(monkeypatch) -> None:
         return "done"
 
     monkeypatch.setattr(images, "reencode", slow_reencode)
-    results = await asyncio.gather(*(reencode_off_loop(b"", "image/png") for _ in range(4)))
+    offload = SerialOffload()  # the local runtime's
+    try:
+        results = await asyncio.gather(
+            *(reencode_off_loop(offload, b"", "image/png") for _ in range(4))
+        )
+    finally:
+        offload.close()
     assert results == ["done"] * 4
     assert most == 1

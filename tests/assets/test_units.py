@@ -140,13 +140,17 @@ async def test_reencoding_runs_off_the_event_loop(alice, monkeypatch) -> None:
     assert finished == ["list", "upload"]
 
 
-async def test_at_the_edge_reencoding_runs_inline(monkeypatch) -> None:
+async def test_without_threads_reencoding_runs_inline(monkeypatch) -> None:
+    """The ports' default offload (the edge's: Pyodide has no threads) never starts one."""
+    import asyncio
+
     from core.assets import images
+    from core.ports import Ports
 
     async def no_threads(*args, **kwargs):
         raise RuntimeError("can't start new thread")
 
-    monkeypatch.setattr(images.sys, "platform", "emscripten")
-    monkeypatch.setattr(images.asyncio, "to_thread", no_threads)
-    result = await images.reencode_off_loop(png((40, 30)), "image/png")
+    monkeypatch.setattr(asyncio, "to_thread", no_threads)
+    inline = Ports.__dataclass_fields__["offload"].default
+    result = await images.reencode_off_loop(inline, png((40, 30)), "image/png")
     assert (result.image.width, result.image.height) == (40, 30)

@@ -61,13 +61,14 @@ def test_the_build_is_deterministic_and_wipes_what_was_there(tmp_path) -> None:
 _RENDER_IN_BUNDLE = """
 import sys, pathlib
 import core.web.render as render
+from core.features import FEATURES
 assert pathlib.Path(render.__file__).is_relative_to(pathlib.Path.cwd()), render.__file__
-env = render.environment()
+env = render.environment(render.page_files(FEATURES))
 names = sorted(env.list_templates())
 for name in names:
     if name.endswith(".html"):
         env.get_template(name)
-from core.profiles import editor_js
+from core.profiles.editor import script as editor_js
 assert "avatar" in editor_js.EDITOR_JS
 beacon = env.get_template("analytics_beacon.html").render(nonce="n", profile_id="p")
 assert "creatorEdge" in beacon and beacon.startswith('<script nonce="n" data-profile="p">')
@@ -198,15 +199,17 @@ def test_vars_are_known_settings_and_never_secrets(wrangler_toml) -> None:
 def test_every_policy_of_a_binding_shape_has_a_rate_limiting_binding() -> None:
     """At the edge a policy without a binding counts in KV, which takes one write a
     second a key: every policy the binding can serve (10 or 60 s) must have one."""
-    import core.app  # noqa: F401  (imports every feature, so every policy is declared)
-    from core.security.ratelimit import POLICIES
+    from core.feature import policies
+    from core.features import FEATURES
     from core.settings import Settings
     from worker.bindings import RATE_LIMIT_BINDINGS
 
     shapes = set(RATE_LIMIT_BINDINGS.values())
     default = Settings()
     assert (default.rate_limit, default.rate_window) in shapes
-    servable = {p.name: (p.limit, p.window) for p in POLICIES.values() if p.window in (10, 60)}
+    servable = {
+        p.name: (p.limit, p.window) for p in policies(FEATURES).values() if p.window in (10, 60)
+    }
     missing = {name: shape for name, shape in servable.items() if shape not in shapes}
     assert not missing, f"policies with no [[ratelimits]] binding of their shape: {missing}"
     assert "login" in servable and "collect" in servable

@@ -10,13 +10,14 @@ from pathlib import Path
 import pytest
 
 from core.clock import FrozenClock, iso
+from core.data.actor import Actor
 from core.data.owned import Owned
 from core.github import job_statements_for_link
 from core.github.client import GitHubApi
-from core.identity.actor import Actor
 from core.ids import new_id
 from core.local import LocalRuntime, load_settings
 from core.ports import Row
+from core.profiles.repo import LINKS
 from core.settings import Settings
 from tests.github.standin import GitHubStandin
 
@@ -93,7 +94,7 @@ class Links:
         """A new link to ``url``; returns its id."""
         link_id, now = new_id(), self.clock.now()
         insert = owned.insert_statement(
-            "links",
+            LINKS,
             {
                 "id": link_id,
                 "profile_id": await self.profile(owned),
@@ -111,7 +112,7 @@ class Links:
 
     async def change(self, owned: Owned, link_id: str, url: str) -> None:
         now = self.clock.now()
-        update = owned.update_statement("links", link_id, {"url": url, "updated_at": iso(now)})
+        update = owned.update_statement(LINKS, link_id, {"url": url, "updated_at": iso(now)})
         await self.db.batch([update, *job_statements_for_link(owned, link_id, url, now)])
 
     async def job(self, link_id: str) -> Row:
@@ -131,7 +132,4 @@ class Links:
 
 @pytest.fixture
 async def links(runtime: LocalRuntime, clock: FrozenClock) -> Links:
-    # The owned tables register on import of their features.
-    import core.profiles.repo  # noqa: F401
-
     return Links(runtime, clock)

@@ -54,3 +54,32 @@ async def test_routes_added_after_startup_are_found(app, client) -> None:
     app.include_router(router)
     response = await client.get("/api/later/a")
     assert response.status_code == 200 and response.json() == {"thing": "a"}
+
+
+def test_the_private_fastapi_helpers_it_uses_are_those_of_the_pinned_version() -> None:
+    """``core.http.routing`` replays what FastAPI's router does before a route handles
+    a request, through private helpers (no public API hands a matched route its scope:
+    form limits and FastAPI's own scope key). They are checked against this FastAPI
+    version only: a new pin must re-read ``fastapi.routing`` (APIRouter.app, the
+    helpers below) and update this test with what was checked."""
+    import inspect
+    import tomllib
+    from pathlib import Path
+
+    import fastapi
+    from fastapi import routing
+
+    pyproject = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
+    pinned = [d for d in pyproject["project"]["dependencies"] if d.startswith("fastapi==")]
+    assert pinned == [f"fastapi=={fastapi.__version__}"] == ["fastapi==0.165.0"], (
+        "FastAPI moved: re-check core/http/routing.py against its router, then this test"
+    )
+    assert list(inspect.signature(routing._update_scope).parameters) == ["scope", "child_scope"]
+    assert list(inspect.signature(routing._apply_router_form_limits).parameters) == [
+        "scope",
+        "limits",
+    ]
+    assert callable(routing.APIRouter._mark_routes_changed)
+    assert "form_limits" in inspect.signature(routing.APIRouter.__init__).parameters or hasattr(
+        routing.APIRouter(), "form_limits"
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.data.owned import OWNED_TABLES
+from core.feature import owned_tables
 from core.identity.gdpr import user_blob_prefix
 from tests.conftest import bearer, make_client, register
 
@@ -21,15 +21,23 @@ async def _tables(db) -> dict[str, set[str]]:
     return out
 
 
-async def test_every_table_with_an_owner_is_covered(runtime) -> None:
-    """A table with owner_id or user_id must be registered (or handled by identity)."""
+def _owned(app) -> dict:
+    return {t.name: t for t in owned_tables(app.state.features)}
+
+
+async def test_every_table_with_an_owner_is_covered(app, runtime) -> None:
+    """The app is built from FEATURES: a table of the migrated schema with owner_id or
+    user_id must be declared by one of them (or be handled by identity itself)."""
     tables = await _tables(runtime.database)
     personal = {name for name, cols in tables.items() if cols & {"owner_id", "user_id"}}
-    missing = personal - set(OWNED_TABLES) - IDENTITY_TABLES
-    assert not missing, f"owned tables not registered with owned_table(): {missing}"
-    assert set(OWNED_TABLES) <= set(tables), "a registered owned table does not exist"
-    for name in OWNED_TABLES:
+    declared = _owned(app)
+    missing = personal - set(declared) - IDENTITY_TABLES
+    assert not missing, f"owned tables no feature declares (Feature.owned_tables): {missing}"
+    assert set(declared) <= set(tables), "a declared owned table does not exist"
+    for name in declared:
         assert "owner_id" in tables[name], f"{name} has no owner_id column"
+    names = [t.name for t in owned_tables(app.state.features)]
+    assert len(names) == len(set(names)), "two features declare the same table"
 
 
 async def test_export_holds_the_account_and_erasure_removes_it(app, runtime) -> None:
@@ -48,7 +56,7 @@ async def test_export_holds_the_account_and_erasure_removes_it(app, runtime) -> 
         assert data["user"]["email"] == "alice@example.com"
         assert "password_hash" not in export.text and "refresh_hash" not in export.text
         assert [f["key"] for f in data["files"]] == [mine]
-        assert set(data["data"]) == {name for name, t in OWNED_TABLES.items() if t.export}
+        assert set(data["data"]) == {name for name, t in _owned(app).items() if t.export}
         assert export.headers["content-type"] == "application/json"
         assert any(e["action"] == "account.registered" for e in data["audit"])
 
@@ -70,7 +78,7 @@ async def test_export_holds_the_account_and_erasure_removes_it(app, runtime) -> 
     user_id = tokens["user"]["id"]
     assert await db.all("SELECT id FROM users WHERE id = ?", user_id) == []
     assert await db.all("SELECT id FROM sessions WHERE user_id = ?", user_id) == []
-    for table in OWNED_TABLES:
+    for table in _owned(app):
         assert await db.all(f"SELECT id FROM {table} WHERE owner_id = ?", user_id) == []
     assert await db.all("SELECT id FROM audit_log WHERE user_id = ?", user_id) == []
     kept = await db.all("SELECT action FROM audit_log WHERE action = 'account.registered'")

@@ -6,8 +6,9 @@ import asyncio
 
 import pytest
 
+from core.features import SCHEDULE
 from core.jobs.dispatcher import Job, JobContext, run_cron, run_job
-from core.jobs.schedule import CRONS, SCHEDULE
+from core.jobs.schedule import CRONS
 
 
 def ctx_for(runtime, settings) -> JobContext:
@@ -112,7 +113,7 @@ async def test_the_schedule_matches_wrangler_toml() -> None:
 
 
 async def test_health_job_keeps_the_last_check_for_the_health_route(client, runtime) -> None:
-    from core.jobs import run_cron as run_product_cron
+    from core.features import run_cron as run_product_cron
 
     outcomes = await run_product_cron("*/5 * * * *", runtime.ports(), runtime.settings)
     assert {o.job: o.outcome for o in outcomes}["health_checks"] == "success"

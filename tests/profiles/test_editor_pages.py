@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from core.profiles import editor_js
+from core.profiles.editor import script as editor_js
 from tests.profiles.conftest import ORIGIN
 
 

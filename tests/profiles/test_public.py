@@ -9,8 +9,8 @@ import re
 
 import pytest
 
-from core.profiles import page as page_module
-from core.profiles import public
+from core.profiles.public_page import page as page_module
+from core.profiles.public_page import routes as public
 from core.profiles.repo import PublicRepo
 from tests.profiles.conftest import add_link, make_profile
 

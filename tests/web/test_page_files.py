@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.analytics.beacon import BEACON_JS, beacon_script
-from core.profiles import editor_js
+from core.analytics.ingest.beacon import BEACON_JS, beacon_script
+from core.features import FEATURES
+from core.profiles.editor import script as editor_js
 from core.web.render import environment, page_files
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -15,11 +16,11 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_every_page_file_is_loaded_as_the_file_says() -> None:
     files = {p.name: p for p in ROOT.glob("core/*/templates/*.html")}
     files |= {p.name: p for p in ROOT.glob("core/*/static/*.js")}
-    loaded = page_files()
+    loaded = page_files(FEATURES)
     assert set(loaded) == set(files)
     for name, path in files.items():
         assert loaded[name] == path.read_text(encoding="utf-8"), name
-    assert set(environment().list_templates()) == set(files)
+    assert set(environment(loaded).list_templates()) == set(files)
 
 
 def test_the_scripts_are_the_files() -> None:
@@ -29,7 +30,7 @@ def test_the_scripts_are_the_files() -> None:
 
 def test_the_beacon_template_is_the_beacon_script() -> None:
     rendered = (
-        environment()
+        environment(page_files(FEATURES))
         .get_template("analytics_beacon.html")
         .render(nonce="n0nce", profile_id="01PROFILE")
     )

@@ -9,11 +9,11 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from core.clock import iso
+from core.data.actor import Actor
 from core.errors import AppError
 from core.http.context import request_context
-from core.identity.actor import Actor
 from core.identity.auth import SESSION_COOKIE, identity, optional_actor
-from core.identity.routes import LOGIN, LOGIN_PER_ACCOUNT, REGISTER, record_refused_sign_in
+from core.identity.routes.api import LOGIN, LOGIN_PER_ACCOUNT, REGISTER, record_refused_sign_in
 from core.identity.service import Identity, SignedIn, SignInRefused, public_user
 from core.identity.sessions import PAGE_SESSION_TTL
 from core.identity.tokens import hash_secret
@@ -117,7 +117,7 @@ async def account_page(
     if actor is None:
         return RedirectResponse("/login?next=/account", status_code=303)
     user = public_user(await service.me(actor))
-    rows = await service.sessions.repo.for_user(actor.user_id)
+    rows = await service.sessions.of_user(actor.user_id)
     sessions = [
         {**row, "expires_at": iso(row["expires_at"]), "current": row["id"] == actor.session_id}
         for row in rows

@@ -32,7 +32,7 @@ from core.analytics.models import (
     Ranked,
     Summary,
 )
-from core.analytics.rollup import DAY, HOUR, day_floor, hour_floor
+from core.analytics.reports.rollup import DAY, HOUR, day_floor, hour_floor
 from core.clock import iso
 from core.ports import Database, Row
 
@@ -262,6 +262,7 @@ class Analytics:
         cells = [[0] * grid for _ in range(grid)]
         total = 0
         for row in await repo.heatmap_cells(self.db, profile_id, path, start, end, grid):
+            # int(): D1 hands numbers over as JavaScript numbers, which may arrive as floats.
             cells[int(row["row"])][int(row["col"])] += row["n"]
             total += row["n"]
         return Heatmap(

@@ -11,12 +11,12 @@ import re
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from core.analytics.recorder import ServerEvent, record_after_response
+from core.events import ServerEvent, record_after_response
 from core.http.context import request_context
-from core.profiles import page
+from core.profiles.public_page import page
 from core.profiles.repo import PublicRepo
 from core.profiles.service import public_path
-from core.web.render import render
+from core.web.render import pages, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -35,7 +35,7 @@ async def public_profile(slug: str, request: Request) -> Response:
     if not _SLUG_SHAPE.match(slug):
         return _missing(request)
     ctx = request_context(request.scope)
-    rendered = await page.lookup(ctx.ports, slug.lower())
+    rendered = await page.lookup(ctx.ports, pages(request), slug.lower())
     if rendered is None:
         return _missing(request)
     headers = rendered.headers(ctx.nonce)

@@ -8,18 +8,18 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 
 from core.audit import AuditLog
+from core.data.actor import Actor
 from core.data.owned import decode_cursor, encode_cursor
 from core.http.context import request_context
-from core.identity.actor import Actor
 from core.identity.auth import admin_actor, identity
 from core.identity.models import AdminUserPatch
-from core.identity.repo import UserRepo
+from core.identity.repo import UserRepo, UserRow
 from core.identity.service import Identity, public_user
 
 router = APIRouter(tags=["admin"])
 
 
-def admin_user(row: dict[str, Any]) -> dict[str, Any]:
+def admin_user(row: UserRow) -> dict[str, Any]:
     return {**public_user(row), "disabled": row["deleted_at"] is not None}
 
 

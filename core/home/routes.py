@@ -9,8 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from core.identity.actor import Actor
-from core.identity.auth import optional_actor
+from core.identity import Actor, optional_actor
 from core.web.render import render
 
 router = APIRouter(include_in_schema=False)

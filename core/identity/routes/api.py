@@ -8,14 +8,14 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from core.analytics import ServerEvent, record_after_response
 from core.audit import AuditLog
 from core.clock import iso
+from core.data.actor import Actor
 from core.data.owned import decode_cursor, encode_cursor
 from core.errors import NotFound
+from core.events import ServerEvent, record_after_response
 from core.http.context import request_context
 from core.identity import gdpr
-from core.identity.actor import Actor
 from core.identity.auth import current_actor, identity
 from core.identity.models import (
     ConfirmIn,
@@ -137,7 +137,7 @@ async def erase_me(
     """Erase the account and everything it owns. Needs the password in the body."""
     await service.confirm_password(actor, body.password)
     ctx = request_context(request.scope)
-    await gdpr.erase(ctx.ports, actor, {"request_id": ctx.request_id})
+    await gdpr.erase(ctx.ports, actor, request.app.state.features, {"request_id": ctx.request_id})
     return Response(status_code=204)
 
 
@@ -149,7 +149,7 @@ async def export_me(
     ctx = request_context(request.scope)
     await service.record("account.exported", user_id=actor.user_id)
     return StreamingResponse(
-        gdpr.export(ctx.ports, actor),
+        gdpr.export(ctx.ports, actor, request.app.state.features),
         media_type="application/json",
         headers={
             "cache-control": "no-store",
@@ -192,7 +192,7 @@ async def my_sessions(
 async def revoke_session(
     session_id: str, actor: Actor = Depends(current_actor), service: Identity = Depends(identity)
 ) -> Response:
-    row = await service.sessions.repo.get(session_id)
+    row = await service.sessions.find(session_id)
     if row is None or row["user_id"] != actor.user_id:
         raise NotFound("No session has this id.")
     await service.sessions.revoke(session_id, "revoked_by_user")

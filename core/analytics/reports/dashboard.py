@@ -16,9 +16,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from core.analytics import dashboard_assets
+from core.data.actor import Actor
 from core.errors import NotFound
-from core.identity.actor import Actor
-from core.identity.auth import optional_actor
+from core.identity import optional_actor
 from core.web.render import render
 
 router = APIRouter(include_in_schema=False)

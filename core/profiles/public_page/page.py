@@ -40,15 +40,14 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from jinja2 import Environment
 from markupsafe import Markup
 
-from core.github.service import github_details
+from core.github import github_details
 from core.http import headers as sec
-from core.identity.gdpr import ERASE_HOOKS
-from core.ports import KV_MIN_TTL, Ports, Row
+from core.ports import KV_MIN_TTL, Ports
 from core.profiles import avatars
-from core.profiles.repo import PublicRepo
-from core.web.render import environment
+from core.profiles.repo import PublicLink, PublicProfile, PublicRepo
 
 log = logging.getLogger("creator_edge.profiles")
 
@@ -82,7 +81,7 @@ class RenderedPage:
     scripts: tuple[str, ...]
 
     @classmethod
-    def of(cls, profile: Row, body: str) -> RenderedPage:
+    def of(cls, profile: PublicProfile, body: str) -> RenderedPage:
         digest = hashlib.sha256(body.encode()).digest()
         etag = 'W/"' + base64.urlsafe_b64encode(digest[:18]).decode() + '"'
         styles: list[str] = []
@@ -172,7 +171,7 @@ def slugs_key(owner_id: str) -> str:
     return f"{SLUGS_PREFIX}{owner_id}"
 
 
-async def lookup(ports: Ports, slug: str) -> RenderedPage | None:
+async def lookup(ports: Ports, pages: Environment, slug: str) -> RenderedPage | None:
     """The page of the public profile at ``slug`` (lower-case), or None: from
     the cache, or from the database and then cached after the response."""
     key = cache_key(slug)
@@ -189,7 +188,7 @@ async def lookup(ports: Ports, slug: str) -> RenderedPage | None:
         except Missing:
             return None
     profile = await PublicRepo(ports.db).profile_by_slug(slug)
-    page = None if profile is None else await render(ports, profile)
+    page = None if profile is None else await render(ports, pages, profile)
     ports.defer(_store(ports, key, MISSING if page is None else page.to_json()))
     return page
 
@@ -239,26 +238,22 @@ async def forget_owner(ports: Ports, owner_id: str) -> None:
     await keep_slugs(ports, owner_id, [])
 
 
-async def render(ports: Ports, profile: Row) -> RenderedPage:
+async def render(ports: Ports, pages: Environment, profile: PublicProfile) -> RenderedPage:
     repo = PublicRepo(ports.db)
     rows = await repo.active_links(profile["id"])
     github = await github_details(ports.db, profile["owner_id"], [r["id"] for r in rows])
     urls = await avatars.urls(ports.db, profile["owner_id"], [profile["avatar_asset_id"]])
     links = [_link(row, github.get(row["id"])) for row in rows]
-    body = (
-        environment()
-        .get_template("profile_public.html")
-        .render(
-            nonce=Markup(NONCE_SLOT),  # noqa: S704 (a constant)
-            profile=profile,
-            avatar_url=urls.get(profile["avatar_asset_id"] or ""),
-            links=links,
-        )
+    body = pages.get_template("profile_public.html").render(
+        nonce=Markup(NONCE_SLOT),  # noqa: S704 (a constant)
+        profile=profile,
+        avatar_url=urls.get(profile["avatar_asset_id"] or ""),
+        links=links,
     )
     return RenderedPage.of(profile, body)
 
 
-def _link(row: Row, github: dict[str, Any] | None) -> dict[str, Any]:
+def _link(row: PublicLink, github: dict[str, Any] | None) -> dict[str, Any]:
     host = urlsplit(row["url"]).hostname or ""
     gh = github or {}
     stats = [
@@ -274,7 +269,3 @@ def _link(row: Row, github: dict[str, Any] | None) -> dict[str, Any]:
         "stats": " · ".join(s for s in stats if s),
         "description": gh.get("description") or "",
     }
-
-
-if forget_owner not in ERASE_HOOKS:
-    ERASE_HOOKS.append(forget_owner)

@@ -13,12 +13,12 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 
+from core.data.actor import Actor
 from core.data.owned import Owned
 from core.errors import AppError, Invalid, NotFound
 from core.http.context import request_context
-from core.identity.actor import Actor
-from core.identity.auth import optional_actor
-from core.profiles import editor_js
+from core.identity import optional_actor
+from core.profiles.editor import script as editor_js
 from core.profiles.models import LinkIn, ProfileIn
 from core.profiles.service import Profiles
 from core.web.render import check_origin, render
@@ -105,7 +105,7 @@ async def _editor_home(
         request,
         "editor.html",
         status=status,
-        profiles=page["items"],
+        profiles=page.items,
         form=form or _EMPTY_PROFILE,
         error=error,
         signed_in=True,
@@ -135,7 +135,7 @@ async def create_profile(
         return await _editor_home(
             request, service, status=error.status, error=error.message, form=fields
         )
-    return _back(created["id"])
+    return _back(created.id)
 
 
 @router.get("/editor/profiles/{profile_id}")
@@ -219,7 +219,7 @@ async def _change_link(
     service = _service(request, actor)
     form = await _form(request)
     try:
-        link = await service.repo.link(link_id)
+        link = await service.link(link_id)
     except NotFound:
         return render(request, "profile_missing.html", status=404, signed_in=True)
     try:
@@ -229,12 +229,12 @@ async def _change_link(
             await service.update_link(link_id, {"is_active": form.get("is_active") == "1"})
         elif form.get("direction") in ("up", "down"):
             step = -1 if form["direction"] == "up" else 1
-            await service.update_link(link_id, {"position": max(0, link["position"] + step)})
+            await service.update_link(link_id, {"position": max(0, link.position + step)})
     except AppError as error:
         return await _profile_page(
-            request, service, link["profile_id"], status=error.status, error=error.message
+            request, service, link.profile_id, status=error.status, error=error.message
         )
-    return _back(link["profile_id"])
+    return _back(link.profile_id)
 
 
 @router.post("/editor/links/{link_id}/move")

@@ -1,5 +1,11 @@
 """From a request to stored events: what is read on the request path (cheap),
-and what runs after the response (salt, visitor hash, user agent, the write)."""
+and what runs after the response (salt, visitor hash, user agent, the write).
+
+``record_after_response`` does only cheap work on the request path: it copies
+the facts it needs from the request (headers, ``request_facts``, the keyed
+hash of the client address, never the address) and schedules the rest
+(salt, visitor hash, user-agent parsing, the write) through ``ports.defer``.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +13,18 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fastapi import Request
 
-from core.analytics import agents, repo, salts, sources
+from core.analytics import repo
+from core.analytics.ingest import agents, salts, sources
 from core.analytics.models import BeaconEvent
+from core.analytics.profile_directory import ProfileDirectory
+from core.events import ServerEvent
+from core.feature import provided
 from core.http.context import request_context
-from core.ports import Ports
-
-if TYPE_CHECKING:
-    from core.analytics.recorder import ServerEvent
-    from core.analytics.writer import EventWriter
+from core.ports import EventSink, Ports
 
 log = logging.getLogger("creator_edge.analytics")
 
@@ -77,12 +83,8 @@ def capture(request: Request) -> Visit:
     )
 
 
-def _writer(request: Request) -> EventWriter | None:
-    return getattr(request.app.state.runtime, "analytics_writer", None)
-
-
-def schedule_server_event(request: Request, event: ServerEvent) -> None:
-    """``record_after_response``'s body: capture now, enrich and write after."""
+def record_after_response(request: Request, event: ServerEvent) -> None:
+    """Count ``event`` after the response is sent; never raises, never blocks."""
     try:
         ctx = request_context(request.scope)
         visit = capture(request)
@@ -97,7 +99,7 @@ def schedule_server_event(request: Request, event: ServerEvent) -> None:
             response_bytes=event.response_bytes,
             properties=event.properties,
         )
-        ctx.ports.defer(record(ctx.ports, _writer(request), visit, [pending]))
+        ctx.ports.defer(record(ctx.ports, ctx.ports.events, visit, [pending], None))
     except Exception:  # counting must never break the page it counts
         log.exception("analytics: could not schedule an event")
 
@@ -107,7 +109,8 @@ def schedule_beacon(request: Request, events: Sequence[BeaconEvent]) -> None:
     visit = capture(request)
     pending = [_beacon_pending(e) for e in events if e.profile_id is not None]
     if pending:
-        ctx.ports.defer(record(ctx.ports, _writer(request), visit, pending))
+        directory = provided(request.app.state.features, ProfileDirectory)  # type: ignore[type-abstract]
+        ctx.ports.defer(record(ctx.ports, ctx.ports.events, visit, pending, directory))
 
 
 def _beacon_pending(e: BeaconEvent) -> Pending:
@@ -133,10 +136,14 @@ def _beacon_pending(e: BeaconEvent) -> Pending:
 
 
 async def record(
-    ports: Ports, writer: EventWriter | None, visit: Visit, events: Sequence[Pending]
+    ports: Ports,
+    writer: EventSink | None,
+    visit: Visit,
+    events: Sequence[Pending],
+    directory: ProfileDirectory | None,
 ) -> None:
     """Enrich ``events`` and write them: to the local writer's buffer, or one INSERT."""
-    rows = await enrich(ports, visit, events)
+    rows = await enrich(ports, visit, events, directory)
     if not rows:
         return
     if writer is not None:
@@ -145,9 +152,15 @@ async def record(
         await repo.insert_events(ports.db, rows)
 
 
-async def enrich(ports: Ports, visit: Visit, events: Sequence[Pending]) -> list[repo.EventRow]:
+async def enrich(
+    ports: Ports,
+    visit: Visit,
+    events: Sequence[Pending],
+    directory: ProfileDirectory | None,
+) -> list[repo.EventRow]:
     """Rows for ``events``: bots' traffic and events of unknown or private profiles
-    dropped (an owner's own events are kept, whatever client they used)."""
+    dropped (an owner's own events are kept, whatever client they used; the owner of
+    a page's event without one is asked of ``directory``; none, none found)."""
     agent = agents.describe(visit.user_agent)
     if agent.bot:
         events = [e for e in events if e.profile_id is None and e.owner_id is not None]
@@ -155,7 +168,9 @@ async def enrich(ports: Ports, visit: Visit, events: Sequence[Pending]) -> list[
             return []
         agent = agents.BOT
     unowned = [e.profile_id for e in events if e.owner_id is None and e.profile_id is not None]
-    owners = await repo.public_profile_owners(ports.db, unowned) if unowned else {}
+    owners: dict[str, str] = {}
+    if unowned and directory is not None:
+        owners = await directory.public_owners(ports.db, unowned)
     country, region, city, timezone = sources.place(visit.facts)
     offset = sources.tz_offset(timezone, visit.at)
     at_ms = int(visit.at * 1000)
@@ -226,3 +241,10 @@ async def _visitors(ports: Ports, visit: Visit, events: Sequence[Pending]) -> di
             if h in seen:
                 hashes[p] = h
     return hashes
+
+
+class Recorder:
+    """Analytics' side of ``core.events.EventRecorder``."""
+
+    def record_after_response(self, request: Request, event: ServerEvent) -> None:
+        record_after_response(request, event)
