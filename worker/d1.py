@@ -73,7 +73,10 @@ def _js_param(value: Param, ffi: Interop) -> Any:
             # D1 stores 64-bit integers but its binding API takes JS numbers only
             # (no BigInt): a larger one would be silently rounded.
             raise D1LimitError(f"integer {value} is beyond what D1's binding API takes exactly")
-        return value
+        # Pyodide hands an int of 2**53 - 1 or more to JS as a BigInt, which D1
+        # refuses (D1_TYPE_ERROR: Type 'bigint'); as a float it is the same JS
+        # number, exactly.
+        return float(value) if abs(value) == MAX_SAFE_INTEGER else value
     if isinstance(value, bytes | bytearray | memoryview):
         return ffi.to_js(bytes(value))
     return value

@@ -1,13 +1,15 @@
 """Which adapters each contract suite runs against.
 
-Local adapters are registered in ``tests/contract/local_factories.py``, the edge
-adapters (over the in-process stand-in of the JS bindings) in
-``tests/edge/factories.py``. Each contract suite is parametrised over every case
+Local adapters are registered in ``tests/contract/local_factories.py``. The edge
+adapters run these suites under Pyodide over Miniflare's real bindings
+(``tests/pyodide/factories.py``, by ``scripts/test-pyodide``), where only those cases
+exist. Each contract suite is parametrised over every case
 of its port, so a new adapter is covered by registering it here, nothing else.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
@@ -33,7 +35,10 @@ class AdapterCase:
 
 def cases(port: str) -> list[AdapterCase]:
     """Every registered adapter of ``port``: database, keyvalue, counter or blobstore."""
-    from tests.contract import local_factories
-    from tests.edge import factories as edge_factories
+    if sys.platform == "emscripten":
+        from tests.pyodide import factories
 
-    return [*local_factories.CASES.get(port, []), *edge_factories.CASES.get(port, [])]
+        return list(factories.CASES.get(port, []))
+    from tests.contract import local_factories
+
+    return list(local_factories.CASES.get(port, []))

@@ -1,5 +1,6 @@
-"""The edge adapters' own behaviour, beyond the contract suites: what each does to
-meet a binding's sharp edges, checked against the stand-ins."""
+"""The edge adapters' behaviour where Miniflare cannot be the binding: the counter on
+a clock the test moves, a Rate Limiting binding that fails, the outside fetch and
+deferred work. D1, KV and R2 edges are tested for real in tests/pyodide/tier_bindings.py."""
 
 from __future__ import annotations
 
@@ -10,17 +11,11 @@ import pytest
 
 from core.clock import FrozenClock
 from core.ports import (
-    Conditions,
-    D1LimitError,
-    DatabaseError,
     HttpError,
-    IntegrityError,
 )
 from core.security.window import admits
 from tests.edge import standin
 from tests.edge.jsfakes import (
-    JSNULL,
-    JsArray,
     JsError,
     JsObject,
     Uint8Array,
@@ -28,11 +23,9 @@ from tests.edge.jsfakes import (
     patched_interop,
 )
 from worker.bindings import (
-    D1Database,
     EdgeCounter,
     FetchHttpClient,
     KVKeyValue,
-    R2BlobStore,
     WaitUntilDefer,
 )
 
@@ -46,133 +39,6 @@ def fake_ffi() -> Iterator[None]:
 @pytest.fixture
 def clock() -> FrozenClock:
     return FrozenClock(1_790_000_010.0)
-
-
-# ---------------------------------------------------------------------------- KV
-
-
-async def test_a_ttl_under_60_is_raised_to_60_where_kv_would_refuse_it(clock) -> None:
-    namespace = standin.KVNamespace(clock)
-    with pytest.raises(
-        JsError, match=r"Invalid expiration_ttl of 5\. Expiration TTL must be at least 60\."
-    ):
-        await namespace.put("k", "v", JsObject({"expirationTtl": 5}))
-
-    kv = KVKeyValue(namespace)
-    await kv.put("k", "v", ttl=5)
-    assert namespace.writes == [("k", 60)]
-    clock.advance(59)
-    assert await kv.get("k") == "v"
-    clock.advance(1)
-    assert await kv.get("k") is None
-
-
-async def test_kv_options_reach_the_binding_as_a_js_object(clock) -> None:
-    namespace = standin.KVNamespace(clock)
-    with pytest.raises(JsError, match="plain JS object"):  # a dict would lose its keys
-        await namespace.put("k", "v", {"expirationTtl": 120})
-    await KVKeyValue(namespace).put("k", "v", ttl=120)
-    assert namespace.writes == [("k", 120)]
-
-
-# ---------------------------------------------------------------------------- D1
-
-
-@pytest.fixture
-def d1(tmp_path) -> Iterator[standin.D1Database]:
-    db = standin.D1Database(tmp_path / "d1.sqlite")
-    yield db
-    db.conn.close()
-
-
-async def test_none_reaches_d1_as_null_not_undefined(d1) -> None:
-    with pytest.raises(JsError, match="D1_TYPE_ERROR: Type 'undefined'"):
-        d1.prepare("SELECT ?").bind(None)
-    db = D1Database(d1)
-    await db.run("CREATE TABLE t (v)")
-    await db.run("INSERT INTO t (v) VALUES (?)", None)
-    assert d1.executed[-1] == ("INSERT INTO t (v) VALUES (?)", (None,))
-    assert await db.first("SELECT v, v IS NULL AS is_null FROM t") == {"v": None, "is_null": 1}
-
-
-async def test_bytes_go_in_as_a_uint8array_and_come_back_as_bytes(d1) -> None:
-    db = D1Database(d1)
-    await db.run("CREATE TABLE t (v BLOB)")
-    await db.run("INSERT INTO t (v) VALUES (?)", b"\x00\xff")
-    assert await db.first("SELECT v, typeof(v) AS type FROM t") == {
-        "v": b"\x00\xff",
-        "type": "blob",
-    }
-
-
-async def test_d1_errors_map_to_the_port_errors(d1) -> None:
-    db = D1Database(d1)
-    await db.run("CREATE TABLE t (id INTEGER PRIMARY KEY, email TEXT UNIQUE NOT NULL)")
-    await db.run("INSERT INTO t (email) VALUES ('a')")
-    with pytest.raises(IntegrityError, match="D1_ERROR: UNIQUE constraint failed"):
-        await db.run("INSERT INTO t (email) VALUES ('a')")
-    with pytest.raises(IntegrityError, match="NOT NULL constraint failed"):
-        await db.run("INSERT INTO t (email) VALUES (NULL)")
-    with pytest.raises(DatabaseError, match="no such table") as raised:
-        await db.all("SELECT * FROM nowhere")
-    assert not isinstance(raised.value, IntegrityError)
-
-
-async def test_limits_are_checked_before_anything_reaches_d1(d1) -> None:
-    db = D1Database(d1)
-    with pytest.raises(D1LimitError, match="101 parameters; D1 allows at most 100"):
-        await db.first("SELECT " + " + ".join("?" * 101), *range(101))
-    with pytest.raises(D1LimitError, match="beyond"):
-        await db.run("SELECT ?", 2**53)  # D1's API takes JS numbers, not BigInt
-    assert d1.executed == []
-    # What D1 itself answers to the 101st parameter, had the adapter let it through:
-    statement = d1.prepare("SELECT " + " + ".join("?" * 101)).bind(*range(101))
-    with pytest.raises(JsError, match="too many SQL variables"):
-        await statement.all()
-
-
-# ---------------------------------------------------------------------------- R2
-
-
-async def test_a_missing_object_is_none(clock) -> None:
-    bucket = standin.R2Bucket(clock)
-    assert await bucket.get("nope") is JSNULL
-    blobs = R2BlobStore(bucket)
-    assert await blobs.get("nope") is None
-    assert await blobs.head("nope") is None
-    assert await blobs.get("nope", conditions=Conditions(if_none_match="*")) is None
-
-
-async def test_a_failed_only_if_gives_metadata_without_a_body(clock) -> None:
-    bucket = standin.R2Bucket(clock)
-    blobs = R2BlobStore(bucket)
-    meta = await blobs.put("k", b"data", content_type="text/plain", metadata={"a": "1"})
-    found = await bucket.get("k", JsObject({"onlyIf": JsObject({"etagDoesNotMatch": meta.etag})}))
-    assert not hasattr(found, "body")
-    blob = await blobs.get("k", conditions=Conditions(if_none_match=f'W/"{meta.etag}", "other"'))
-    assert blob is not None and blob.body is None and blob.meta == meta
-
-
-async def test_a_body_is_streamed_in_chunks_and_read_once(clock) -> None:
-    blobs = R2BlobStore(standin.R2Bucket(clock))
-    data = bytes(range(256)) * 40
-    await blobs.put("k", data, content_type="application/octet-stream")
-    blob = await blobs.get("k")
-    assert blob is not None and blob.body is not None
-    chunks = [chunk async for chunk in blob.body]
-    assert len(chunks) == 3 and b"".join(chunks) == data
-    assert await blob.read() == b""  # the stream is spent, as a JS body is
-
-
-async def test_many_keys_are_deleted_in_batches_of_a_thousand(clock) -> None:
-    bucket = standin.R2Bucket(clock)
-    blobs = R2BlobStore(bucket)
-    for i in range(1001):
-        await bucket.put(f"k{i}", Uint8Array(b"x"), JsObject())
-    with pytest.raises(JsError, match="at most 1000"):
-        await bucket.delete(JsArray(bucket.objects))
-    await blobs.delete([f"k{i}" for i in range(1001)])
-    assert bucket.objects == {}
 
 
 # ----------------------------------------------------------------------- counter
