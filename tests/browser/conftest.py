@@ -18,10 +18,7 @@ from __future__ import annotations
 
 import itertools
 import os
-import signal
 import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,7 +29,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.served import free_port
+from tests.served import served
 
 CHROMIUM = os.environ.get("CREATOR_EDGE_CHROMIUM", "/usr/bin/chromium")
 # Without the background-networking flags Chromium keeps dialling Google's
@@ -53,8 +50,6 @@ PASSWORD = "correct horse battery"
 # as 5 sign-ups a minute then hold per test, not for the whole package.
 CLIENT_IP_HEADER = "x-test-client-ip"
 _addresses = itertools.count(1)
-ROOT = Path(__file__).resolve().parents[2]
-START_TIMEOUT = 30.0
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -113,58 +108,13 @@ class Server:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """``python -m core serve`` on a free port over a temporary data dir."""
     root = tmp_path_factory.mktemp("served")
-    data_dir, log_path = root / "data", root / "server.log"
-    port = free_port()
-    env = {
-        **os.environ,
-        "CREATOR_EDGE_DATA_DIR": str(data_dir),
-        "CREATOR_EDGE_DEV": "1",
-        "CREATOR_EDGE_RUN_CRON": "0",
-        "CREATOR_EDGE_RATE_LIMIT": "100000",
-        "CREATOR_EDGE_PASSWORD_ITERATIONS": "1000",
-        "CREATOR_EDGE_SHUTDOWN_GRACE": "2",
-        "CREATOR_EDGE_CLIENT_IP_HEADER": CLIENT_IP_HEADER,
-    }
-    env.pop("REDIS_URL", None)
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "core", "serve", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    served = Server(f"http://127.0.0.1:{port}", data_dir, log_path, process)
-    try:
-        _wait_until_healthy(served)
-        yield served
-    finally:
-        _stop(process)
-
-
-def _wait_until_healthy(served: Server) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    with served.client() as client:
-        while time.monotonic() < deadline:
-            if served.process.poll() is not None:
-                pytest.fail(f"the server exited early:\n{served.log()}")
-            try:
-                if client.get("/api/health").status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-    pytest.fail(f"the server was not healthy within {START_TIMEOUT}s:\n{served.log()}")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with served(
+        root,
+        CREATOR_EDGE_DEV="1",
+        CREATOR_EDGE_RATE_LIMIT="100000",
+        CREATOR_EDGE_CLIENT_IP_HEADER=CLIENT_IP_HEADER,
+    ) as running:
+        yield Server(running.base_url, root / "data", running.log_path, running.process)
 
 
 @pytest.fixture(scope="package")
