@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import secrets
+import sys
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -65,10 +66,38 @@ def _secret(value: str) -> SecretStr:
     return SecretStr(value)
 
 
+@functools.cache
+def _malloc_trim() -> Callable[[int], object] | None:
+    """glibc's ``malloc_trim``, looked up once; None where there is none (musl, macOS)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        return ctypes.CDLL(name).malloc_trim if name else None
+    except (OSError, AttributeError):
+        return None
+
+
+def _released(work: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    """Run ``work``, then give the heap it freed back to the system: glibc keeps a
+    thread's freed blocks in its arena otherwise (840 MB stayed after four large
+    image decodes)."""
+    try:
+        return work(*args, **kwargs)
+    finally:
+        trim = _malloc_trim()
+        if trim is not None:
+            trim(0)
+
+
 class SerialOffload:
     """The local ``Offload``: blocking work on one worker thread, a piece at a time,
     so image decodes that arrive together wait their turn instead of each holding
-    its decoded pixels at once. The thread starts on first use."""
+    its decoded pixels at once, and what each piece freed is returned to the system.
+    The thread starts on first use."""
 
     def __init__(self) -> None:
         self._executor: ThreadPoolExecutor | None = None
@@ -77,7 +106,9 @@ class SerialOffload:
         if self._executor is None:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="offload")
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, functools.partial(work, *args, **kwargs))
+        return await loop.run_in_executor(
+            self._executor, functools.partial(_released, work, *args, **kwargs)
+        )
 
     def close(self) -> None:
         if self._executor is not None:

@@ -17,7 +17,6 @@ is handed back to the system afterwards.
 from __future__ import annotations
 
 import io
-import sys
 from dataclasses import dataclass
 
 from PIL import Image, ImageOps
@@ -210,27 +209,4 @@ async def reencode_off_loop(
     need the paid plan's (30 s by default), not the free plan's 10 ms. A request
     that reaches the same isolate meanwhile waits for it.
     """
-    return await offload(_reencode_and_release, data, media_type, square_thumbnail)
-
-
-def _reencode_and_release(data: bytes, media_type: str, square_thumbnail: bool) -> Reencoded:
-    try:
-        return reencode(data, media_type, square_thumbnail=square_thumbnail)
-    finally:
-        _release_memory()
-
-
-def _release_memory() -> None:
-    """Give freed heap back to the system: glibc keeps a thread's freed blocks
-    in its arena otherwise (840 MB stayed after four large decodes)."""
-    if not sys.platform.startswith("linux"):  # malloc_trim is glibc's
-        return
-    import contextlib
-    import ctypes
-    import ctypes.util
-
-    name = ctypes.util.find_library("c")
-    if name:
-        # Not glibc (musl has no malloc_trim): nothing to give back this way.
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(name).malloc_trim(0)
+    return await offload(reencode, data, media_type, square_thumbnail=square_thumbnail)
