@@ -39,6 +39,14 @@ class Unauthorized(AppError):
     message = "Sign in to do this."
 
 
+class PaymentRequired(AppError):
+    """A plan limit: the message names the limit and the plan that lifts it."""
+
+    status = 402
+    code = "plan_limit"
+    message = "This is over your plan's limit."
+
+
 class Forbidden(AppError):
     status = 403
     code = "forbidden"
@@ -55,6 +63,14 @@ class Conflict(AppError):
     status = 409
     code = "conflict"
     message = "This conflicts with what is stored."
+
+
+class PreconditionRequired(AppError):
+    """An update that needs ``If-Match`` came without it."""
+
+    status = 428
+    code = "precondition_required"
+    message = "Send If-Match with the version you last read."
 
 
 class PayloadTooLarge(AppError):
