@@ -95,7 +95,7 @@ class PostLifecycle(RuleBasedStateMachine):
             known["publishes"] += 1
         if to == "draft":
             known["drafts"] += 1
-        known["cleared"] = False if to != "draft" or known["status"] != "pending_review" else True
+        known["cleared"] = to == "draft" and known["status"] == "pending_review"
         known["status"] = to
 
     # ------------------------------------------------------------------ rules
