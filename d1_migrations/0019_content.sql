@@ -38,6 +38,9 @@ CREATE TABLE content (
     shares              INTEGER NOT NULL DEFAULT 0,
     comments            INTEGER NOT NULL DEFAULT 0,
     version             INTEGER NOT NULL DEFAULT 1,
+    -- A fresh token written by each guarded UPDATE: the other statements of its batch
+    -- apply only where they find it, so a batch whose UPDATE lost changes nothing.
+    write_token         TEXT,
     created_at          TEXT NOT NULL,
     updated_at          TEXT NOT NULL,
     deleted_at          TEXT
@@ -51,16 +54,17 @@ CREATE INDEX content_review ON content (status, id) WHERE status = 'pending_revi
 CREATE VIRTUAL TABLE content_fts USING fts5 (
     title, body, content = 'content', content_rowid = 'seq', tokenize = 'porter unicode61'
 );
+-- (Each trigger's inner statements end with "; " on the line of the next, so a
+-- runner that splits the file at a semicolon before a newline keeps them whole.)
 CREATE TRIGGER content_fts_insert AFTER INSERT ON content BEGIN
-    INSERT INTO content_fts (rowid, title, body) VALUES (new.seq, new.title, new.body);
-END;
+    INSERT INTO content_fts (rowid, title, body) VALUES (new.seq, new.title, new.body); END;
 CREATE TRIGGER content_fts_delete AFTER DELETE ON content BEGIN
-    INSERT INTO content_fts (content_fts, rowid, title, body) VALUES ('delete', old.seq, old.title, old.body);
-END;
+    INSERT INTO content_fts (content_fts, rowid, title, body)
+    VALUES ('delete', old.seq, old.title, old.body); END;
 CREATE TRIGGER content_fts_update AFTER UPDATE OF title, body ON content BEGIN
-    INSERT INTO content_fts (content_fts, rowid, title, body) VALUES ('delete', old.seq, old.title, old.body);
-    INSERT INTO content_fts (rowid, title, body) VALUES (new.seq, new.title, new.body);
-END;
+    INSERT INTO content_fts (content_fts, rowid, title, body)
+    VALUES ('delete', old.seq, old.title, old.body); INSERT INTO content_fts (rowid, title, body)
+    VALUES (new.seq, new.title, new.body); END;
 
 -- Tags are shared by everyone (a name and its slug); ``usage_count`` is the number of
 -- posts carrying the tag, changed in the same batch as the link.

@@ -22,6 +22,7 @@ from core.data.owned import Owned, decode_cursor, encode_cursor
 from core.errors import NotFound
 from core.http.context import request_context
 from core.identity import admin_actor
+from core.ids import new_id
 
 router = APIRouter(tags=["moderation"])
 
@@ -106,10 +107,13 @@ async def _decide(
         details={"before": row["status"], "after": to, "owner_id": row["owner_id"], "note": note},
         request_id=ctx.request_id,
     )
+    token = new_id(now)
     results = await ports.db.batch(
         [
-            repo.update(content_id, values, version=row["version"], status=row["status"]),
-            guarded(audit, content_id, row["version"] + 1),
+            repo.update(
+                content_id, values, version=row["version"], status=row["status"], token=token
+            ),
+            guarded(audit, content_id, token),
         ]
     )
     if results[0].changes == 0:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
 from core.clock import UtcTime
 from core.content.workflow import Status
+from core.errors import Invalid
 from core.text import has_control_characters
 
 _STRICT = ConfigDict(extra="forbid")
@@ -70,8 +72,25 @@ class ContentPatch(_Fields):
 
 
 class ScheduleIn(BaseModel):
+    """``scheduled_at`` is an ISO-8601 UTC time, read once the post is found (someone
+    else's id answers 404 whatever the body holds)."""
+
     model_config = _STRICT
-    scheduled_at: UtcTime
+    scheduled_at: str = Field(max_length=40, json_schema_extra={"format": "date-time"})
+
+
+_WHEN: TypeAdapter[datetime] = TypeAdapter(UtcTime)
+
+
+def schedule_time(value: str) -> float:
+    """Epoch seconds of a client's ISO time, or 422."""
+    try:
+        return _WHEN.validate_python(value).timestamp()
+    except ValueError:
+        raise Invalid(
+            "scheduled_at is an ISO-8601 time in UTC, like 2026-11-21T10:00:00Z.",
+            details={"field": "scheduled_at"},
+        ) from None
 
 
 class GenerateIn(BaseModel):

@@ -49,6 +49,7 @@ class ContentRow(TypedDict):
     shares: int
     comments: int
     version: int
+    write_token: str | None
     created_at: str
     updated_at: str
     deleted_at: str | None
@@ -132,10 +133,11 @@ class ContentRepo:
         *,
         version: int | None = None,
         status: str | None = None,
+        token: str | None = None,
     ) -> Statement:
         """Change fields and move the version on, only if the post is still at ``version``
         (and ``status``): the seed's ``UPDATE ... WHERE id = ? AND version = ?``."""
-        sets, params = _set(values)
+        sets, params = _set({**values, **({"write_token": token} if token else {})})
         guard, extra = "", cast(list[Param], [])
         if version is not None:
             guard += " AND version = ?"

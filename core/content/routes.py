@@ -25,7 +25,6 @@ from core.content.repo import PublicContent
 from core.content.service import Posts, parse_if_match
 from core.content.workflow import Status
 from core.data.owned import Owned
-from core.errors import PreconditionRequired
 from core.http.context import request_context
 from core.identity import owned
 from core.security.limits import per_client
@@ -47,13 +46,6 @@ async def posts(request: Request, scope: Owned = Depends(owned)) -> Posts:
     ctx = request_context(request.scope)
     moderation = await moderation_for(ctx.ports.db, ctx.ports.http, request.app.state.settings)
     return Posts(ctx.ports, scope, request, moderation)
-
-
-def required_version(if_match: str | None) -> int:
-    version = parse_if_match(if_match)
-    if version is None:
-        raise PreconditionRequired()
-    return version
 
 
 @router.post("/api/content", status_code=201, response_model=ContentOut)
@@ -141,7 +133,7 @@ async def update_post(
     service: Posts = Depends(posts),
 ) -> Any:
     """Needs ``If-Match: <version>``: 428 without it, 409 with the current version when stale."""
-    version = required_version(if_match)
+    version = parse_if_match(if_match)
     return await service.update(content_id, body.model_dump(exclude_unset=True), version)
 
 
@@ -167,8 +159,7 @@ async def schedule_post(
     service: Posts = Depends(posts),
 ) -> Any:
     """draft -> scheduled after moderation; the cron publishes it when due."""
-    at = body.scheduled_at.timestamp()
-    return await service.schedule(content_id, at, parse_if_match(if_match))
+    return await service.schedule(content_id, body.scheduled_at, parse_if_match(if_match))
 
 
 @router.post("/api/content/{content_id}/archive", response_model=ContentOut)

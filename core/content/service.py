@@ -14,11 +14,18 @@ from fastapi import Request
 from core.clock import iso
 from core.content import workflow
 from core.content.embedding import reindex_later
-from core.content.models import ContentIn, ContentOut, ContentPage, Moderated
+from core.content.models import ContentIn, ContentOut, ContentPage, Moderated, schedule_time
 from core.content.moderation import Moderation, Verdict
 from core.content.repo import ContentRepo, ContentRow
 from core.data.owned import Owned
-from core.errors import BadRequest, Conflict, DependencyDown, Invalid, NotFound
+from core.errors import (
+    BadRequest,
+    Conflict,
+    DependencyDown,
+    Invalid,
+    NotFound,
+    PreconditionRequired,
+)
 from core.ids import new_id
 from core.jsonvalue import stored_json
 from core.ports import AiUnavailable, IntegrityError, Ports, Statement
@@ -225,7 +232,7 @@ class Posts:
         tags: Mapping[str, str],
         old: Sequence[str],
         now: float,
-        guard: int | None,
+        guard: str | None,
     ) -> list[Statement]:
         ids = {slug: new_id(now) for slug in tags}
         ids.update({"link:" + slug: new_id(now) for slug in tags})
@@ -234,8 +241,14 @@ class Posts:
 
     # ---------------------------------------------------------------- update
 
-    async def update(self, content_id: str, changes: dict[str, Any], version: int) -> ContentOut:
+    async def update(
+        self, content_id: str, changes: dict[str, Any], version: int | None
+    ) -> ContentOut:
+        """Needs the version read (``If-Match``): 428 without it, once the post is found
+        (someone else's id answers 404 whatever the headers say)."""
         row = await self._row(content_id)
+        if version is None:
+            raise PreconditionRequired()
         if row["version"] != version:
             raise stale(row)
         now = self.ports.clock.now()
@@ -267,10 +280,11 @@ class Posts:
             if verdict.flagged:
                 values["status"] = "pending_review"
         values["updated_at"] = iso(now)
-        statements = [self.repo.update(content_id, values, version=version)]
+        token = new_id(now)
+        statements = [self.repo.update(content_id, values, version=version, token=token)]
         if tags is not None:
             old = await self.repo.tag_slugs(content_id)
-            statements += self._tag_statements(content_id, tag_map(tags), old, now, version + 1)
+            statements += self._tag_statements(content_id, tag_map(tags), old, now, token)
         try:
             results = await self.ports.db.batch(statements)
         except IntegrityError:
@@ -288,14 +302,11 @@ class Posts:
         row = await self._row(content_id)
         now = self.ports.clock.now()
         old = await self.repo.tag_slugs(content_id)
+        token = new_id(now)
+        gone = {"deleted_at": iso(now), "updated_at": iso(now)}
         statements = [
-            self.repo.update(
-                content_id, {"deleted_at": iso(now), "updated_at": iso(now)}, version=row["version"]
-            ),
-            *(
-                guarded(s, content_id, row["version"] + 1)
-                for s in self.repo.unlink_all(content_id, old)
-            ),
+            self.repo.update(content_id, gone, version=row["version"], token=token),
+            *(guarded(s, content_id, token) for s in self.repo.unlink_all(content_id, old)),
         ]
         results = await self.ports.db.batch(statements)
         if results[0].changes == 0:
@@ -307,7 +318,9 @@ class Posts:
     async def publish(self, content_id: str, version: int | None) -> ContentOut:
         return await self._move(content_id, "publish", version, {})
 
-    async def schedule(self, content_id: str, at: float, version: int | None) -> ContentOut:
+    async def schedule(self, content_id: str, when: str, version: int | None) -> ContentOut:
+        await self._row(content_id)
+        at = schedule_time(when)
         if at <= self.ports.clock.now():
             raise Invalid("scheduled_at must be in the future.", details={"field": "scheduled_at"})
         return await self._move(content_id, "schedule", version, {"scheduled_at": at})
@@ -369,10 +382,10 @@ def _params(statement: Statement) -> tuple[Any, ...]:
 _VALUES = re.compile(r"\sVALUES\s*\((.*)\)(\s+ON CONFLICT.*)?$", re.DOTALL)
 
 
-def guarded(statement: Statement, content_id: str, version: int) -> Statement:
-    """``statement``, applied only if the post is at ``version`` (the batch's own
-    guarded UPDATE ran): a batch whose UPDATE matched nothing changes nothing else."""
-    condition = "EXISTS (SELECT 1 FROM content WHERE id = ? AND version = ?)"
+def guarded(statement: Statement, content_id: str, token: str) -> Statement:
+    """``statement``, applied only if the post carries ``token`` (the batch's own
+    guarded UPDATE wrote it): a batch whose UPDATE matched nothing changes nothing else."""
+    condition = "EXISTS (SELECT 1 FROM content WHERE id = ? AND write_token = ?)"
     sql = statement.sql
     found = _VALUES.search(sql)
     if sql.startswith("INSERT") and found:
@@ -388,5 +401,5 @@ def guarded(statement: Statement, content_id: str, version: int) -> Statement:
         raise ValueError("numbered parameters cannot be guarded")
     # Parameters follow the order of the marks: the condition's sit where it was put.
     before = sql.split(condition, 1)[0].count("?")
-    params = (*statement.params[:before], content_id, version, *statement.params[before:])
+    params = (*statement.params[:before], content_id, token, *statement.params[before:])
     return Statement(sql, params)

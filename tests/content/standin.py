@@ -40,7 +40,7 @@ class OpenAIStandin:
         try:
             head = await reader.readuntil(b"\r\n\r\n")
             lines = head.decode().split("\r\n")
-            method, path, _ = lines[0].split(" ", 2)
+            _, path, _ = lines[0].split(" ", 2)
             headers = {
                 k.lower(): v.strip()
                 for k, _, v in (line.partition(":") for line in lines[1:] if line)
