@@ -198,9 +198,15 @@ async def one_run(posts: int, n: int, seed: int) -> dict[str, float]:
         runtime = LocalRuntime(settings, clock=FrozenClock(), run_scheduler=False)
         await runtime.startup()
         try:
+            t = time.perf_counter()
             owners = await fill(runtime, posts, rng)
+            print(f"  filled {posts} posts in {time.perf_counter() - t:.0f} s", file=sys.stderr)
+            t = time.perf_counter()
             fts, like = await time_words(runtime, owners, queries(rng, n), rng)
+            print(f"  word search timed in {time.perf_counter() - t:.0f} s", file=sys.stderr)
+            t = time.perf_counter()
             meaning = await time_meaning(runtime, owners, posts, n, rng)
+            print(f"  meaning timed in {time.perf_counter() - t:.0f} s", file=sys.stderr)
         finally:
             await runtime.shutdown()
     return {
