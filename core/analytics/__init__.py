@@ -21,6 +21,7 @@ from core.analytics.models import MAX_BATCH_BYTES
 from core.analytics.profile_directory import ProfileDirectory
 from core.analytics.repo import EVENTS, ROLLUPS
 from core.analytics.reports import dashboard
+from core.analytics.visitors import visitor_hash
 from core.feature import Feature, Scheduled
 from core.http.pipeline import BodyRule
 from core.jobs.dispatcher import Job
@@ -50,5 +51,6 @@ __all__ = [
     "ProfileDirectory",
     "beacon_script",
     "local_facts",
+    "visitor_hash",
     "warm_agents",
 ]
