@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import itertools
 
 import pytest
 from hypothesis import example, given
@@ -79,7 +80,7 @@ def test_precedence_follows_the_specification(a: str, b: str) -> None:
 @given(st.lists(semvers, min_size=2, max_size=8))
 def test_sorting_is_the_specifications_order(items: list[str]) -> None:
     ordered = sorted(items, key=versions.sort_key)
-    assert all(spec_compare(x, y) <= 0 for x, y in zip(ordered, ordered[1:], strict=False))
+    assert all(spec_compare(x, y) <= 0 for x, y in itertools.pairwise(ordered))
     reference = sorted(items, key=functools.cmp_to_key(spec_compare))
     assert all(spec_compare(x, y) == 0 for x, y in zip(ordered, reference, strict=True))
 
