@@ -57,11 +57,14 @@ def rfc3339(ts: float) -> str:
 
 
 def build_for(row: VersionRow, platform: str) -> dict[str, Any] | None:
-    """The build of ``platform``: a Tauri key (``darwin-aarch64``) exactly; a Hazel
-    name or an OS (``darwin_arm64``, ``win32``, ``linux``) by preference."""
+    """The build of ``platform``: a Tauri key (``darwin-aarch64``) exactly (or the
+    universal Mac build); a Hazel name or an OS (``darwin_arm64``, ``win32``,
+    ``linux``) by preference."""
     builds = platforms(row)
     if platform in builds:
         return builds[platform]
+    if platform.startswith("darwin-"):  # one universal build serves both Mac arches
+        return builds.get("darwin-universal")
     os_name = PLATFORM_OS.get(platform.lower())
     if os_name is None:
         return None
