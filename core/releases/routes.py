@@ -124,7 +124,8 @@ async def track_download(
     return await _track(request, body.os, service)
 
 
-@router.get("/download/{os}", response_class=RedirectResponse, status_code=302)
+# A link for browsers (a redirect, like /l/{id}), not JSON API: out of the OpenAPI document.
+@router.get("/download/{os}", status_code=302, include_in_schema=False)
 async def download(request: Request, os: Os, service: Releases = Depends(releases)) -> Any:
     """For plain links: record the download and redirect to the file."""
     tracked = await _track(request, os, service)
