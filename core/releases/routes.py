@@ -70,7 +70,7 @@ def releases(request: Request, cfg: Settings = Depends(settings)) -> Releases:
     return Releases(context(request).ports, cfg)
 
 
-async def who(request: Request, actor: Actor | None, user_id: str | None) -> Who:
+def who(request: Request, actor: Actor | None, user_id: str | None) -> Who:
     """The soft owner of a row: the signed-in user; a ``user_id`` must be theirs."""
     if user_id is not None:
         if actor is None:
@@ -84,7 +84,6 @@ async def who(request: Request, actor: Actor | None, user_id: str | None) -> Who
     return Who(
         owner_id=actor.user_id if actor else None,
         user_agent=ctx.user_agent,
-        request_id=ctx.request_id,
     )
 
 
@@ -111,7 +110,7 @@ async def version_history(
 
 
 async def _track(request: Request, os_name: str, service: Releases) -> DownloadOut:
-    found = await who(request, None, None)
+    found = who(request, None, None)
     found.ip_hash = await visitor_hash(request, DOWNLOAD_SCOPE)
     return await service.track_download(os_name, found)
 
@@ -145,7 +144,7 @@ async def send_feedback(
     service: Releases = Depends(releases),
 ) -> Any:
     """A message of 1 to 1000 characters, an optional email and user id."""
-    return await service.feedback(body, await who(request, actor, body.user_id))
+    return await service.feedback(body, who(request, actor, body.user_id))
 
 
 @router.post(
@@ -178,11 +177,11 @@ async def upload_diagnostic(
                     for e in error.errors(include_input=False)
                 ],
             ) from None
-        return await service.record_diagnostic_path(body, await who(request, actor, body.user_id))
+        return await service.record_diagnostic_path(body, who(request, actor, body.user_id))
     if media != "multipart/form-data":
         raise UnsupportedMediaType("Send the log as multipart/form-data, or a report as JSON.")
     form = await read_upload(request, file_field="file", max_file_bytes=MAX_LOG_BYTES)
     user_id = form.fields.get("user_id") or None
-    found = await who(request, actor, user_id)
+    found = who(request, actor, user_id)
     prefix = user_blob_prefix(found.owner_id) if found.owner_id else ""
     return await service.store_diagnostic(bytes(form.file), found, blob_prefix=prefix)

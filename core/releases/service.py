@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
 
 from core.audit import AuditLog
 from core.clock import iso
@@ -13,7 +12,7 @@ from core.data.actor import Actor
 from core.data.owned import decode_cursor, encode_cursor
 from core.errors import Conflict, Invalid, NotFound
 from core.ids import new_id
-from core.ports import IntegrityError, Ports
+from core.ports import IntegrityError, Ports, Statement
 from core.releases import logfiles, rollout, versions
 from core.releases.models import (
     DiagnosticOut,
@@ -71,7 +70,6 @@ class Who:
     owner_id: str | None
     ip_hash: str | None = None
     user_agent: str | None = None
-    request_id: str | None = None
 
 
 class Releases:
@@ -81,6 +79,9 @@ class Releases:
         self.versions = VersionRepo(ports.db)
         self.activity = ActivityRepo(ports.db)
         self.audit = AuditLog(ports.db, ports.clock)
+
+    async def _run(self, statement: Statement) -> None:
+        await self.ports.db.run(statement.sql, *statement.params)
 
     # ---------------------------------------------------------------- versions
 
@@ -220,20 +221,15 @@ class Releases:
         row = await self.latest()
         url = download_url(row, os_name)
         now = self.ports.clock.now()
-        await self.ports.db.run(
-            *_sql(
-                self.activity.download_statement(
-                    DownloadRow(
-                        id=new_id(now),
-                        os=os_name,
-                        timestamp=now,
-                        user_agent=(who.user_agent or "")[:512] or None,
-                        ip_hash=who.ip_hash,
-                        version=row["version"],
-                    )
-                )
-            )
+        download = DownloadRow(
+            id=new_id(now),
+            os=os_name,
+            timestamp=now,
+            user_agent=(who.user_agent or "")[:512] or None,
+            ip_hash=who.ip_hash,
+            version=row["version"],
         )
+        await self._run(self.activity.download_statement(download))
         return DownloadOut(os=os_name, url=url, version=row["version"])  # type: ignore[arg-type]
 
     async def feedback(self, body: FeedbackIn, who: Who) -> FeedbackOut:
@@ -245,7 +241,7 @@ class Releases:
             email=body.email,
             timestamp=now,
         )
-        await self.ports.db.run(*_sql(self.activity.feedback_statement(row)))
+        await self._run(self.activity.feedback_statement(row))
         return FeedbackOut(id=row["id"])
 
     # ------------------------------------------------------------- diagnostics
@@ -270,7 +266,7 @@ class Releases:
             timestamp=now,
         )
         try:
-            await self.ports.db.run(*_sql(self.activity.diagnostic_statement(row)))
+            await self._run(self.activity.diagnostic_statement(row))
         except BaseException:
             await self.ports.blobs.delete(key)
             raise
@@ -294,9 +290,5 @@ class Releases:
             content_type=None,
             timestamp=now,
         )
-        await self.ports.db.run(*_sql(self.activity.diagnostic_statement(row)))
+        await self._run(self.activity.diagnostic_statement(row))
         return DiagnosticOut(id=row["id"], file_path=row["file_path"], file_size=row["file_size"])
-
-
-def _sql(statement: Any) -> tuple[Any, ...]:
-    return (statement.sql, *statement.params)
