@@ -2,7 +2,8 @@
 
 Other features hand it server events through ``core.events`` (it provides the
 recorder); its public surface is the page snippet that sends the beacon (the
-template ``analytics_beacon.html``, or ``beacon_script``). For the local runtime: the
+template ``analytics_beacon.html``, or ``beacon_script``) and ``visitor_hash``, the salted
+visitor hash for features that count visitors of their own. For the local runtime: the
 buffered ``EventWriter`` (the ``events`` port), the MaxMind lookup and the
 user-agent rules' warm-up. The profiles feature, above this one, provides the
 ``ProfileDirectory`` analytics asks whose a profile is.

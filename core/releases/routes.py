@@ -110,9 +110,17 @@ async def version_history(
 
 
 async def _track(request: Request, os_name: str, service: Releases) -> DownloadOut:
+    """The file's URL now; the download (with its visitor hash) is written after the
+    response, as Dub records a click (``waitUntil`` at the edge)."""
+    out, download = await service.download_for(os_name)
     found = who(request, None, None)
-    found.ip_hash = await visitor_hash(request, DOWNLOAD_SCOPE)
-    return await service.track_download(os_name, found)
+
+    async def record() -> None:
+        found.ip_hash = await visitor_hash(request, DOWNLOAD_SCOPE)
+        await service.record_download(download, found)
+
+    context(request).ports.defer(record())
+    return out
 
 
 @router.post("/api/track-download", response_model=DownloadOut)

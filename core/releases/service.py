@@ -217,20 +217,26 @@ class Releases:
 
     # ------------------------------------------------------ downloads, feedback
 
-    async def track_download(self, os_name: str, who: Who) -> DownloadOut:
+    async def download_for(self, os_name: str) -> tuple[DownloadOut, DownloadRow]:
+        """The latest version's file for ``os_name``, and the download row to record
+        (``record_download``, after the response: the answer does not wait on a write)."""
         row = await self.latest()
-        url = download_url(row, os_name)
         now = self.ports.clock.now()
         download = DownloadRow(
             id=new_id(now),
             os=os_name,
             timestamp=now,
-            user_agent=(who.user_agent or "")[:512] or None,
-            ip_hash=who.ip_hash,
+            user_agent=None,
+            ip_hash=None,
             version=row["version"],
         )
+        out = DownloadOut(os=os_name, url=download_url(row, os_name), version=row["version"])  # type: ignore[arg-type]
+        return out, download
+
+    async def record_download(self, download: DownloadRow, who: Who) -> None:
+        download["user_agent"] = (who.user_agent or "")[:512] or None
+        download["ip_hash"] = who.ip_hash
         await self._run(self.activity.download_statement(download))
-        return DownloadOut(os=os_name, url=url, version=row["version"])  # type: ignore[arg-type]
 
     async def feedback(self, body: FeedbackIn, who: Who) -> FeedbackOut:
         now = self.ports.clock.now()

@@ -108,6 +108,7 @@ async def test_downloads_feedback_and_diagnostics(edge) -> None:
     assert tracked.status == 200, tracked.text
     assert tracked.json()["url"] == "https://dl.example.com/App-2.0.0"
     assert (await edge.fetch("POST", "/api/track-download", json_body={"os": "beos"})).status == 422
+    await edge.settle()  # the download is written through ctx.waitUntil
     [download] = await rows("SELECT os, ip_hash, version FROM downloads")
     assert download["os"] == "linux" and len(download["ip_hash"]) == 16
     assert "203.0.113" not in str(download)

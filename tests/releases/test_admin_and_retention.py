@@ -12,6 +12,7 @@ async def test_admin_stats_answer_the_seeds_queries(admin, alice, client, runtim
     assert (await alice.get("/api/admin/stats")).status_code == 403
     await publish(admin, "1.0.0")
     await client.post("/api/track-download", json={"os": "linux"})
+    assert await runtime.defer.drain(5)
     clock.advance(-10 * 86400)  # ten days ago
     await runtime.database.run("UPDATE downloads SET timestamp = timestamp - 864000")
     clock.advance(10 * 86400)
@@ -23,6 +24,7 @@ async def test_admin_stats_answer_the_seeds_queries(admin, alice, client, runtim
     await client.post("/api/diagnostics", files={"file": ("a.log", b"x" * 100, "text/plain")})
     await client.post("/api/diagnostics", files={"file": ("b.log", b"y" * 300, "text/plain")})
 
+    assert await runtime.defer.drain(5)
     stats = (await admin.get("/api/admin/stats")).json()
     assert stats["downloads_by_os"]["last_24h"] == {"windows": 2, "macos": 1, "linux": 0}
     assert stats["downloads_by_os"]["last_7d"] == {"windows": 2, "macos": 1, "linux": 0}
@@ -40,9 +42,10 @@ async def test_admin_stats_answer_the_seeds_queries(admin, alice, client, runtim
     assert audit["n"] == 1
 
 
-async def test_the_admin_page_shows_the_numbers(admin, alice, client) -> None:
+async def test_the_admin_page_shows_the_numbers(admin, alice, client, runtime) -> None:
     await publish(admin, "1.0.0")
     await client.post("/api/track-download", json={"os": "macos"})
+    assert await runtime.defer.drain(5)
     page = await admin.get("/admin/releases")
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
     assert "1.0.0" in page.text and "Downloads by OS" in page.text
