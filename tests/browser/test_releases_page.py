@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from tests.browser.audit import AXE, audit
-from tests.browser.conftest import api_client, sign_in, sign_up
+from tests.browser.conftest import api_client, sign_up
 
 pytestmark = pytest.mark.skipif(not AXE.is_file(), reason="axe-core is missing: npm install")
 
@@ -31,7 +31,6 @@ def test_the_admin_releases_page_passes(page, server) -> None:
         assert published.status_code == 201, published.text
         client.post("/api/track-download", json={"os": "macos"})
         client.post("/api/feedback", json={"message": "Nice", "email": "n@example.com"})
-    sign_in(page, account)
     response = page.goto("/admin/releases")
     page.wait_for_load_state("load")
     assert page.get_by_role("heading", level=1).inner_text() == "App releases"
