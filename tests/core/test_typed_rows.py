@@ -13,6 +13,7 @@ from core.content.repo import ContentRow, ContentTagRow, EmbeddingRow, TagRow
 from core.github.repo import SyncJobRow
 from core.identity.repo import SessionRecord, UserCredentials
 from core.profiles.repo import LinkRow, ProfileRow
+from core.releases.repo import DiagnosticRow, DownloadRow, FeedbackRow, VersionRow
 
 ROW_TYPES = {
     "asset_uploads": AssetRow,
@@ -25,6 +26,10 @@ ROW_TYPES = {
     "tags": TagRow,
     "content_tags": ContentTagRow,
     "content_embeddings": EmbeddingRow,
+    "app_versions": VersionRow,
+    "downloads": DownloadRow,
+    "feedbacks": FeedbackRow,
+    "diagnostics": DiagnosticRow,
 }
 SQL_TYPES = {"TEXT": str, "INTEGER": int, "REAL": float, "BLOB": bytes}
 
