@@ -17,7 +17,7 @@ import logging
 import os
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,6 +65,23 @@ class BodyRule:
 
 _NO_BODY = BodyRule("", 0)
 
+# (scope, receive, send, context) -> True when it answered; False, having sent
+# nothing, hands the request on to the app (the slow path) unchanged.
+FastHandler = Callable[[dict[str, Any], Any, Any, RequestContext], Awaitable[bool]]
+
+
+@dataclass(frozen=True, slots=True)
+class FastPath:
+    """A GET route answered in the pipeline without the app's routing, for the
+    busiest route whose common answer needs none of FastAPI (the cached public
+    page). It runs after everything the pipeline does for any request (the body
+    check, the default rate limit) and its answer goes through the same header
+    and error handling; it must answer exactly as its route in the app does,
+    header by header (a test per fast path compares the two), or decline."""
+
+    prefix: str
+    handler: FastHandler
+
 
 class Pipeline:
     def __init__(
@@ -77,6 +94,7 @@ class Pipeline:
         client_ip_header: str | None,
         max_body_bytes: int,
         body_rules: Sequence[BodyRule] = (),
+        fast_paths: Sequence[FastPath] = (),
     ) -> None:
         self.app = app
         self.runtime = runtime
@@ -84,6 +102,7 @@ class Pipeline:
         self.pepper = pepper
         self.ip_header = client_ip_header.lower().encode() if client_ip_header else None
         self.body_rules = (*body_rules, BodyRule("/", max_body_bytes))
+        self.fast_paths = tuple((p.prefix, p.handler) for p in fast_paths)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -124,7 +143,8 @@ class Pipeline:
         try:
             receive = await self._check_body(scope, receive, content_type, content_length, chunked)
             await enforce(ctx, self.default_policy, ctx.client_key)
-            await self.app(scope, receive, send_with_headers)
+            if not await self._fast(scope, receive, send_with_headers, ctx):
+                await self.app(scope, receive, send_with_headers)
         except AppError as error:
             if status_holder[0]:
                 raise
@@ -175,6 +195,16 @@ class Pipeline:
                     (time.perf_counter() - started_at) * 1000,
                     ctx.request_id,
                 )
+
+    async def _fast(
+        self, scope: dict[str, Any], receive: Any, send: Any, ctx: RequestContext
+    ) -> bool:
+        if scope["method"] == "GET":
+            path: str = scope["path"]
+            for prefix, handler in self.fast_paths:
+                if path.startswith(prefix):
+                    return await handler(scope, receive, send, ctx)
+        return False
 
     async def _check_body(
         self,
