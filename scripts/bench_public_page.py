@@ -51,6 +51,9 @@ import httpx
 from scripts.asgi_bench import request_times
 
 ROOT = Path(__file__).resolve().parent.parent
+# The checkout whose ``python -m core serve`` is measured (``--root``: another
+# commit's, for a before and after with this script and venv).
+SERVED_ROOT = [ROOT]
 PASSWORD = "correct horse battery"
 LINKS = [
     ("Blog", "https://example.com/blog"),
@@ -184,7 +187,7 @@ def start_server(data_dir: Path, port: int, log_path: Path) -> subprocess.Popen[
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "core", "serve", "--port", str(port)],
-            cwd=ROOT,
+            cwd=SERVED_ROOT[0],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -540,6 +543,7 @@ def main() -> None:
     parser.add_argument("--think-ms", type=int, default=1000)
     parser.add_argument("--rates", default="")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--root", type=Path, help="serve this checkout instead (before/after)")
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--skip-in-process", action="store_true")
     parser.add_argument("--load", help=argparse.SUPPRESS)  # port:path, the load process
@@ -555,6 +559,8 @@ def main() -> None:
         result = asyncio.run(load(int(port), path, args.connections, args.duration, rates[0]))
         print(json.dumps(result))
         return
+    if args.root:
+        SERVED_ROOT[0] = args.root.resolve()
     if not args.skip_in_process:
         print(f"in process ({os.cpu_count()} cores, shared), load {load_text()}:")
         asyncio.run(in_process(args.requests))

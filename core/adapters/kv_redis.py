@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.exceptions import NoScriptError
 
 from core.ports import KV_MIN_TTL, KeyPage, WindowCount
 from core.security.window import elapsed_fraction, window_index
@@ -102,11 +103,10 @@ class RedisCounter:
 
     def __init__(self, client: aioredis.Redis, prefix: str = "ce:rl:") -> None:
         self._prefix = prefix
-        self._script = client.register_script(_HIT_SCRIPT)
-
-    def _window_key(self, key: str, window: int, idx: int) -> str:
-        # The braces are a hash tag: both windows of a key land on one cluster slot.
-        return f"{self._prefix}{{{key}}}:{window}:{idx}"
+        self._client = client
+        # EVALSHA straight, one round trip; the script is loaded again only when
+        # the server has lost it (a restart, SCRIPT FLUSH).
+        self._sha = client.register_script(_HIT_SCRIPT).sha
 
     async def hit(
         self, key: str, *, limit: int, window: int, now: float, cost: int = 1
@@ -115,8 +115,12 @@ class RedisCounter:
             raise ValueError("window must be positive and cost not negative")
         idx = window_index(now, window)
         weight = 1.0 - elapsed_fraction(now, window)
-        allowed, previous, current = await self._script(
-            keys=[self._window_key(key, window, idx - 1), self._window_key(key, window, idx)],
-            args=[repr(weight), limit, cost, 2 * window],
-        )
+        # The braces are a hash tag: both windows of a key land on one cluster slot.
+        base = f"{self._prefix}{{{key}}}:{window}:"
+        args = (f"{base}{idx - 1}", f"{base}{idx}", repr(weight), limit, cost, 2 * window)
+        try:
+            allowed, previous, current = await self._client.evalsha(self._sha, 2, *args)
+        except NoScriptError:
+            self._sha = await self._client.script_load(_HIT_SCRIPT)
+            allowed, previous, current = await self._client.evalsha(self._sha, 2, *args)
         return WindowCount(allowed=bool(allowed), previous=int(previous), current=int(current))

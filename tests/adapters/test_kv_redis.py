@@ -68,3 +68,15 @@ async def test_unreachable_redis_fails_fast() -> None:
             await asyncio.wait_for(RedisKeyValue(client).get("k"), timeout=5)
     finally:
         await client.aclose()
+
+
+async def test_the_counter_loads_its_script_again_when_the_server_lost_it() -> None:
+    prefix = unique_prefix("rl")
+    async with redis_client(prefix) as client:
+        counter = RedisCounter(client, prefix=prefix)
+        first = await counter.hit("k", limit=2, window=60, now=1_790_000_040.0)
+        counter._sha = "0" * 40  # as after a restart or SCRIPT FLUSH: unknown to the server
+        second = await counter.hit("k", limit=2, window=60, now=1_790_000_041.0)
+        third = await counter.hit("k", limit=2, window=60, now=1_790_000_042.0)
+    assert (first.allowed, second.allowed, third.allowed) == (True, True, False)
+    assert counter._sha != "0" * 40 and third.current == 2
