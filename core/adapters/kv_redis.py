@@ -19,16 +19,19 @@ MAX_LIST_LIMIT = 1000
 # ARGV: weight of the previous window (1 - elapsed fraction), limit, cost, ttl.
 # The sum is computed in the same order as core.security.window.admits, in
 # doubles on both sides, so Redis and Python agree to the last bit.
+# The answer is one status line, "allowed previous current": a client parses one
+# line instead of an array of three (redis-py's parser is Python, line by line).
 _HIT_SCRIPT = """
 local previous = tonumber(redis.call('GET', KEYS[1]) or '0')
 local current = tonumber(redis.call('GET', KEYS[2]) or '0')
 local cost = tonumber(ARGV[3])
+local allowed = 0
 if previous * tonumber(ARGV[1]) + current + cost <= tonumber(ARGV[2]) then
     current = redis.call('INCRBY', KEYS[2], cost)
     redis.call('EXPIRE', KEYS[2], ARGV[4])
-    return {1, previous, current}
+    allowed = 1
 end
-return {0, previous, current}
+return redis.status_reply(string.format('%d %d %d', allowed, previous, current))
 """
 
 _GLOB_SPECIAL = re.compile(r"([*?\[\]\\])")
@@ -119,8 +122,9 @@ class RedisCounter:
         base = f"{self._prefix}{{{key}}}:{window}:"
         args = (f"{base}{idx - 1}", f"{base}{idx}", repr(weight), limit, cost, 2 * window)
         try:
-            allowed, previous, current = await self._client.evalsha(self._sha, 2, *args)
+            answer = await self._client.evalsha(self._sha, 2, *args)
         except NoScriptError:
             self._sha = await self._client.script_load(_HIT_SCRIPT)
-            allowed, previous, current = await self._client.evalsha(self._sha, 2, *args)
-        return WindowCount(allowed=bool(allowed), previous=int(previous), current=int(current))
+            answer = await self._client.evalsha(self._sha, 2, *args)
+        allowed, previous, current = _text(answer).split()
+        return WindowCount(allowed=allowed == "1", previous=int(previous), current=int(current))
