@@ -154,3 +154,23 @@ async def test_the_rate_limit_comes_before_the_fast_path(
     assert refused.status_code == 429
     assert refused.headers["retry-after"]
     assert routes_taken == ["fast"]
+
+
+async def test_a_page_read_in_the_last_second_skips_kv_until_it_changes(
+    app, alice, profile, cached_page, runtime, clock, routes_taken
+) -> None:
+    kv = runtime.ports().kv
+    assert (await get(app, cached_page)).status_code == 200  # read from KV, remembered
+    await kv.put(page_module.cache_key("alice"), "{not json", ttl=60)  # another process
+    assert (await get(app, cached_page)).status_code == 200  # remembered: no KV read
+    assert routes_taken == ["fast", "fast"]
+    clock.advance(page_module.RECENT_SECONDS)
+    assert (await get(app, cached_page)).status_code == 200
+    assert routes_taken[-1] == "route"  # read KV again: unreadable, so the route
+    await runtime.defer.drain(5)
+    routes_taken.clear()
+    await get(app, cached_page)
+    assert routes_taken == ["fast"]
+    # This process's own edit shows at once: forget() drops the remembered page.
+    await alice.patch(f"/api/profiles/{profile['id']}", json={"display_name": "Changed"})
+    assert "Changed" in (await get(app, cached_page)).text
