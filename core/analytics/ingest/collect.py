@@ -9,6 +9,7 @@ hash of the client address, never the address) and schedules the rest
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import weakref
@@ -144,11 +145,13 @@ class _Queue:
         try:
             while self.waiting:
                 batch, self.waiting = self.waiting, []
-                for ports, visit, pending in batch:
+                for done, (ports, visit, pending) in enumerate(batch, 1):
                     try:
                         await record(ports, self.writer, visit, [pending], None)
                     except Exception:
                         log.exception("analytics: an event could not be recorded")
+                    if done % 64 == 0:  # a burst's records do not hold up its requests
+                        await asyncio.sleep(0)
         finally:
             self.running = False
 
