@@ -5,24 +5,26 @@
    after the response), sequentially; beside it the same page with KV down
    (rendered from the database every time), and the cache hit with the
    deferred view recording left out (what the response itself costs).
-2. Over HTTP: ``python -m core serve`` in a subprocess on loopback (rate limit
-   raised through CREATOR_EDGE_RATE_LIMIT), 1000 concurrent keep-alive
-   connections held by ``wrk`` (Debian's package), bounded in time:
-   a. visitors: each connection pauses a random 0.5 to 1.5 s (``--think-ms``
-      on average) between requests, about 1000 requests a second offered:
-      throughput, p50, p99 and errors (after a 5 s warm-up run). The target:
-      p99 under 250 ms, no errors;
-   b. saturation, closed loop (each connection sends its next request as soon
-      as the last is answered): the most one process serves, and latency then,
-      which is queueing (connections / throughput, Little's law).
+2. Over HTTP, against the machine's ceiling: ``python -m core serve`` in a
+   subprocess on loopback (rate limit raised through CREATOR_EDGE_RATE_LIMIT),
+   and beside it bare uvicorn, configured as ``serve`` configures it, answering
+   every request with the bytes and headers the product sent for the page.
+   ``wrk`` (Debian's package) drives both, alternating which goes first round to
+   round (``--rounds``, ``--duration`` seconds a run), in three modes: 100 and
+   1000 connections closed loop (each sends its next request when the last is
+   answered: throughput, and the ratio to bare uvicorn's in the same round), and
+   1000 connections each pausing a random 0.5 to 1.5 s (``--think-ms``) between
+   requests, about 1000 requests a second offered (p99, target under 50 ms, and
+   its ratio). Medians of the rounds with their range, and the load average.
+   ``--root`` serves another checkout with this script (a before and after).
    ``--rates`` adds runs at fixed offered rates from this script's own open-loop
    generator in a second process (latency counted from each request's
    scheduled time); it runs instead of wrk when wrk is missing. Being Python,
    it takes CPU from the server on a small machine.
 
 Run: .venv/bin/python scripts/bench_public_page.py [--requests 3000]
-     [--connections 1000] [--duration 15] [--think-ms 1000] [--rates 750]
-     [--skip-http]
+     [--duration 10] [--rounds 3] [--think-ms 1000] [--rates 750]
+     [--skip-http] [--skip-in-process] [--root ../other-checkout]
 """
 
 from __future__ import annotations
@@ -154,12 +156,16 @@ async def in_process(requests: int) -> None:
         async def down(key: str) -> str | None:
             raise ConnectionError("KV is down")
 
+        from core.profiles.public_page import page
+
+        recent, page.RECENT_SECONDS = page.RECENT_SECONDS, 0.0  # no page kept in memory
         kv.get = down  # type: ignore[method-assign]
         quiet = logging.getLogger("creator_edge.profiles")
         quiet.disabled = True  # one warning a request says the cache is down
         miss = await drive(app, path, max(200, requests // 5))
         quiet.disabled = False
         kv.get = real_get  # type: ignore[method-assign]
+        page.RECENT_SECONDS = recent
         await runtime.defer.drain(60)
         print(f"KV down, rendered from the DB : {summary(miss)}")
         await runtime.shutdown()
