@@ -183,6 +183,7 @@ class LocalRuntime:
             # Analytics events are buffered and written many a statement (the edge has
             # no process to buffer in: there each request's events are one write).
             events=self.analytics_writer,
+            **_ai_ports(settings, self.http, self.database, clock, self.offload),
         )
         self._geoip = MaxMindCity(settings.geoip_db) if settings.geoip_db else None
         self._run_scheduler = settings.run_cron if run_scheduler is None else run_scheduler
@@ -257,3 +258,25 @@ def create_local_app(settings: Settings | None = None, **runtime_options: object
 
     settings = settings or load_settings()
     return create_app(settings, LocalRuntime(settings, **runtime_options))  # type: ignore[arg-type]
+
+
+def _ai_ports(settings: Settings, http: Any, db: Any, clock: Clock, offload: Any) -> dict[str, Any]:
+    """Content's AI services for a local run, as the settings name them."""
+    found: dict[str, Any] = {}
+    if settings.ai_url:
+        from core.adapters.text_openai import OpenAICompatibleGenerator
+
+        found["text"] = OpenAICompatibleGenerator(
+            http,
+            settings.ai_url,
+            settings.ai_model,
+            settings.ai_key.get_secret_value() if settings.ai_key else None,
+            settings.ai_timeout,
+        )
+    if settings.embeddings == "wordllama":
+        from core.adapters.embeddings_wordllama import DIMENSIONS, WordLlamaEmbeddings
+        from core.adapters.vectors_sqlite import SQLiteVectorIndex
+
+        found["embeddings"] = WordLlamaEmbeddings(offload)
+        found["vectors"] = SQLiteVectorIndex(db, clock, DIMENSIONS)
+    return found
