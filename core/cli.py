@@ -127,7 +127,7 @@ async def _set_role(settings: Settings, login: str, role: str) -> int:
     runtime = LocalRuntime(settings, run_scheduler=False)
     await runtime.startup()
     try:
-        user = await set_role_by_login(runtime.ports(), login, role)
+        user = await set_role_by_login(runtime.ports(), settings, login, role)
         if user is None:
             print(f"no account has the email or username {login!r}", file=sys.stderr)
             return 1

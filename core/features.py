@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from core import analytics, assets, github, home, identity, monitoring, profiles
 from core.feature import Feature, Scheduled, schedule
-from core.jobs.dispatcher import Job, JobOutcome
+from core.jobs.dispatcher import Job, JobContext, JobOutcome
 from core.jobs.dispatcher import run_cron as dispatch
 from core.jobs.maintenance import purge_old_records
 from core.jobs.schedule import CRONS, DAILY
@@ -21,8 +21,21 @@ FOUNDATION = Feature(
     jobs=(Scheduled(DAILY, Job("purge_old_records", purge_old_records)),),
 )
 
+
+async def _erase_closed_accounts(ctx: JobContext) -> None:
+    await identity.erase_closed_accounts(ctx, FEATURES)
+
+
+# Accounts whose grace period ended are erased across every feature: scheduled here,
+# the one place that knows them all (issue 15).
+ACCOUNT_ERASURE = Feature(
+    name="account_erasure",
+    jobs=(Scheduled(DAILY, Job("erase_closed_accounts", _erase_closed_accounts)),),
+)
+
 FEATURES: tuple[Feature, ...] = (
     FOUNDATION,
+    ACCOUNT_ERASURE,
     profiles.FEATURE,
     monitoring.FEATURE,
     identity.FEATURE,

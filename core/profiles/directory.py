@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from core.data.owned import Owned
-from core.ports import Database
+from core.ports import Database, Ports
+from core.profiles.public_page.page import owner_pages_changed
 from core.profiles.repo import PROFILES, PublicRepo
 
 
@@ -16,3 +17,11 @@ class Directory:
 
     async def check_owned(self, owned: Owned, profile_id: str) -> None:
         await owned.get(PROFILES, profile_id)
+
+
+class PagesOfStanding:
+    """``core.identity.standing.StandingWatcher``: an account closed or restored,
+    its cached public pages go, so the next view asks the database again."""
+
+    async def standing_changed(self, ports: Ports, user_id: str) -> None:
+        await owner_pages_changed(ports, user_id)
