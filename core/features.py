@@ -7,18 +7,23 @@ The order is the order routes match in and jobs run in."""
 from __future__ import annotations
 
 from core import analytics, assets, github, home, identity, monitoring, profiles
+from core.audit.jobs import PURGE_AUDIT, SEAL_AUDIT
 from core.feature import Feature, Scheduled, schedule
 from core.jobs.dispatcher import Job, JobContext, JobOutcome
 from core.jobs.dispatcher import run_cron as dispatch
 from core.jobs.maintenance import purge_old_records
-from core.jobs.schedule import CRONS, DAILY
+from core.jobs.schedule import CRONS, DAILY, EVERY_FIVE_MINUTES
 from core.ports import Ports
 from core.settings import Settings
 
-# The foundation's housekeeping: rate-limit records and job runs.
+# The foundation's housekeeping: rate-limit records and job runs; the audit chain.
 FOUNDATION = Feature(
     name="foundation",
-    jobs=(Scheduled(DAILY, Job("purge_old_records", purge_old_records)),),
+    jobs=(
+        Scheduled(DAILY, Job("purge_old_records", purge_old_records)),
+        Scheduled(EVERY_FIVE_MINUTES, SEAL_AUDIT),
+        Scheduled(DAILY, PURGE_AUDIT),
+    ),
 )
 
 

@@ -204,10 +204,18 @@ class LocalRuntime:
         if self._run_scheduler:
             from core.features import run_cron
             from core.jobs.local_scheduler import LocalScheduler
-            from core.jobs.schedule import CRONS
+            from core.jobs.schedule import CRONS, DAILY
 
             async def fire(expression: str, at: float) -> object:
-                return await run_cron(expression, self._ports, self.settings, scheduled_time=at)
+                outcomes = await run_cron(expression, self._ports, self.settings, scheduled_time=at)
+                if expression == DAILY:  # the local runtime's own: a snapshot (issue 15)
+                    from core.local_backup import daily_backup
+
+                    try:
+                        await daily_backup(self)
+                    except Exception:
+                        log.exception("the daily backup failed")
+                return outcomes
 
             scheduler = LocalScheduler(CRONS, fire)
             scheduler.start()

@@ -14,6 +14,9 @@ from core.identity.auth import admin_actor, current_actor, optional_actor, owned
 from core.identity.gdpr import user_blob_prefix
 from core.identity.jobs import purge_expired_sessions
 from core.identity.lifecycle import erase_closed_accounts
+from core.identity.pii import new_key as new_pii_key
+from core.identity.pii import pii_of
+from core.identity.rekey import reencrypt, reencrypt_job
 from core.identity.routes import admin, api, pages
 from core.identity.service import set_role_by_login
 from core.identity.standing import StandingWatcher, account_active, inactive_among
@@ -28,7 +31,11 @@ FEATURE = Feature(
     # Linked provider identities: erased with the account; exported (emails opened)
     # under "linked_identities" rather than as sealed rows.
     owned_tables=(OwnedTable("oauth_identities", "linked identity", export=False),),
-    jobs=(Scheduled(DAILY, Job("purge_expired_sessions", purge_expired_sessions)),),
+    jobs=(
+        Scheduled(DAILY, Job("purge_expired_sessions", purge_expired_sessions)),
+        # A key rotation's re-encryption, a bounded share a day (core/identity/rekey.py).
+        Scheduled(DAILY, Job("reencrypt_personal_data", reencrypt_job)),
+    ),
     templates=page_files.FILES,
 )
 
@@ -42,8 +49,11 @@ __all__ = [
     "current_actor",
     "erase_closed_accounts",
     "inactive_among",
+    "new_pii_key",
     "optional_actor",
     "owned",
+    "pii_of",
+    "reencrypt",
     "set_role_by_login",
     "user_blob_prefix",
 ]

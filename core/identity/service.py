@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from core.audit import AuditLog
+from core.audit import changes as audit_changes
 from core.clock import iso
 from core.data.actor import ROLES, Actor
 from core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
@@ -327,6 +328,12 @@ class Identity:
                 user_id=actor.user_id,
                 details=sorted(k for k in values if k in ("email", "username")),
             )
+        diff = audit_changes(
+            {**user, "password_hash": "old"},
+            {k: v for k, v in values.items() if k != "email_index"},
+        )
+        if diff["after"]:
+            await self.record("account.updated", user_id=actor.user_id, details=diff)
         return await self.me(actor)
 
     async def confirm_password(self, actor: Actor, password: str | None) -> None:
@@ -371,6 +378,10 @@ class Identity:
             details={
                 "from_role": user["role"],
                 **{k: v for k, v in (("role", role), ("disabled", disabled)) if v is not None},
+                **audit_changes(
+                    {"role": user["role"], "disabled": user["deleted_at"] is not None},
+                    {k: v for k, v in (("role", role), ("disabled", disabled)) if v is not None},
+                ),
             },
         )
         updated = await self.users.by_id(user_id)
