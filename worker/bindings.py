@@ -42,7 +42,7 @@ __all__ = [
 RATE_LIMIT_BINDINGS: dict[str, tuple[int, int]] = {
     "RL_DEFAULT": (100, 60),  # every route, per client
     "RL_AUTH": (5, 60),  # sign-in (per client and per account), sign-up
-    "RL_30": (30, 60),  # token refresh, uploads
+    "RL_30": (30, 60),  # token refresh, uploads, provider sign-in
     "RL_COLLECT": (120, 60),  # the analytics beacon
 }
 

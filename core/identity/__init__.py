@@ -14,10 +14,11 @@ from core.identity.auth import admin_actor, current_actor, optional_actor, owned
 from core.identity.gdpr import user_blob_prefix
 from core.identity.jobs import purge_expired_sessions
 from core.identity.lifecycle import erase_closed_accounts
+from core.identity.onboarding import ProfileStarter
 from core.identity.pii import new_key as new_pii_key
 from core.identity.pii import pii_of
 from core.identity.rekey import reencrypt, reencrypt_job
-from core.identity.routes import admin, api, pages
+from core.identity.routes import admin, api, oauth, pages
 from core.identity.service import set_role_by_login
 from core.identity.standing import StandingWatcher, account_active, inactive_among
 from core.identity.validation import RESERVED_USERNAMES
@@ -26,8 +27,8 @@ from core.jobs.schedule import DAILY
 
 FEATURE = Feature(
     name="identity",
-    routers=(api.router, admin.router, pages.router),
-    policies=(api.LOGIN, api.LOGIN_PER_ACCOUNT, api.REGISTER, api.REFRESH),
+    routers=(api.router, admin.router, pages.router, oauth.router),
+    policies=(api.LOGIN, api.LOGIN_PER_ACCOUNT, api.REGISTER, api.REFRESH, oauth.OAUTH),
     # Linked provider identities: erased with the account; exported (emails opened)
     # under "linked_identities" rather than as sealed rows.
     owned_tables=(OwnedTable("oauth_identities", "linked identity", export=False),),
@@ -43,6 +44,7 @@ __all__ = [
     "FEATURE",
     "RESERVED_USERNAMES",
     "Actor",
+    "ProfileStarter",
     "StandingWatcher",
     "account_active",
     "admin_actor",

@@ -95,10 +95,11 @@ class UserRepo:
             row["email"] = await self._need_pii().open(row["email"], email_aad(row["id"]))
         return row
 
-    async def sealed_email(self, user_id: str, email: str) -> dict[str, str]:
-        """The two columns an address is stored as."""
+    async def sealed_email(self, user_id: str, email: str) -> dict[str, str | None]:
+        """The two columns an address is stored as ("" is no address: no index)."""
         pii = self._need_pii()
-        return {"email": await pii.seal(email, email_aad(user_id)), "email_index": pii.index(email)}
+        index = pii.index(email) if email else None
+        return {"email": await pii.seal(email, email_aad(user_id)), "email_index": index}
 
     async def insert_statement(self, user: dict[str, Any]) -> Statement:
         """The INSERT for a new user; its plain ``email`` is sealed on the way."""

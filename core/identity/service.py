@@ -28,6 +28,9 @@ if TYPE_CHECKING:
     from core.feature import Feature
 
 
+REAUTH_WINDOW = 600  # a provider sign-in this recent confirms a password-less account
+
+
 class SignInRefused(Unauthorized):
     """A wrong password for an existing account: the same answer as any other
     refusal, and the account's id for its owner's security event."""
@@ -337,7 +340,15 @@ class Identity:
         return await self.me(actor)
 
     async def confirm_password(self, actor: Actor, password: str | None) -> None:
-        """Re-authentication for sensitive changes: ``Forbidden`` unless ``password`` is right."""
+        """Re-authentication for sensitive changes: ``Forbidden`` unless ``password`` is
+        right. An account without a password (made by a provider) re-authenticates by
+        a provider sign-in of the last ``REAUTH_WINDOW`` seconds instead."""
+        row = await self.users.credentials_by_id(actor.user_id)
+        if row is not None and not row["has_password"] and actor.session_id:
+            session = await self.sessions.find(actor.session_id)
+            started = session["created_at"] if session else ""
+            if started >= iso(self.ports.clock.now() - REAUTH_WINDOW):
+                return
         stored = await self.users.password_hash(actor.user_id)
         if not password or stored is None or not (await self.hasher.verify(password, stored)).ok:
             await self.record("account.reauth", status="denied", user_id=actor.user_id)

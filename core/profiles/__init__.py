@@ -9,7 +9,7 @@ from __future__ import annotations
 from core.feature import Feature
 from core.profiles import page_files, routes
 from core.profiles.asset_references import AvatarReferences, avatar_removed
-from core.profiles.directory import Directory, PagesOfStanding
+from core.profiles.directory import Directory, FirstProfile, PagesOfStanding
 from core.profiles.editor import routes as pages
 from core.profiles.public_page import routes as public
 from core.profiles.public_page.page import forget_owner, owner_pages_changed
@@ -24,7 +24,7 @@ FEATURE = Feature(
     # An erased account's pages leave the KV cache at once.
     erase_hooks=(forget_owner,),
     # A closed account's cached pages go at once (core.identity.standing).
-    provides=(AvatarReferences(), Directory(), PagesOfStanding()),
+    provides=(AvatarReferences(), Directory(), PagesOfStanding(), FirstProfile()),
     templates=page_files.FILES,
 )
 

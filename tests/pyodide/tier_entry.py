@@ -190,6 +190,7 @@ async def test_scheduled_runs_the_five_minute_and_hourly_jobs(edge) -> None:
     await edge.settle()
     runs = {r["job"]: r["outcome"] for r in await rows("SELECT job, outcome FROM job_runs")}
     assert runs == {
+        "seal_audit": "success",
         "health_checks": "success",
         "github_sync": "success",
         "analytics_rollup": "success",
