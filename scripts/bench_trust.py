@@ -146,7 +146,7 @@ def _timed(args: list[str], env: dict[str, str]) -> tuple[float, int, str]:
     return seconds, peak, done.stdout.strip().splitlines()[-1]
 
 
-def backup_bench(mb: int, workdir: Path) -> None:
+def backup_bench(mb: int, workdir: Path, runs: int) -> None:
     data = workdir / "data"
     env = {**os.environ, "CREATOR_EDGE_DATA_DIR": str(data), "CREATOR_EDGE_RUN_CRON": "0"}
     env.pop("REDIS_URL", None)
@@ -203,13 +203,14 @@ def main() -> None:
     b = sub.add_parser("backup")
     b.add_argument("--mb", type=int, default=1024)
     b.add_argument("--dir", default=None)
+    b.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     if args.what == "signin":
         asyncio.run(signin(args.accounts, args.rounds))
     else:
         work = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="bench-backup-"))
         try:
-            backup_bench(args.mb, work)
+            backup_bench(args.mb, work, args.runs)
         finally:
             shutil.rmtree(work, ignore_errors=True)
 

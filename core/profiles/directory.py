@@ -20,6 +20,9 @@ class Directory:
     async def public_owners(self, db: Database, ids: Sequence[str]) -> dict[str, str]:
         return await PublicRepo(db).public_owners(ids)
 
+    async def consent_profiles(self, db: Database, ids: Sequence[str]) -> set[str]:
+        return await PublicRepo(db).consent_profiles(ids)
+
     async def check_owned(self, owned: Owned, profile_id: str) -> None:
         await owned.get(PROFILES, profile_id)
 

@@ -37,6 +37,8 @@ class PublicProfile(TypedDict):
     avatar_asset_id: str | None
     version: int
     updated_at: str
+    # d1_migrations/0022_oauth_consent.sql: how visitors are counted (issue 15).
+    analytics_mode: Literal["anonymous", "consent"]
 
 
 class ProfileRow(PublicProfile):
@@ -44,8 +46,6 @@ class ProfileRow(PublicProfile):
 
     is_public: int
     created_at: str
-    # d1_migrations/0022_oauth_consent.sql: how visitors are counted (issue 15).
-    analytics_mode: Literal["anonymous", "consent"]
 
 
 class LinkRow(TypedDict):
@@ -295,14 +295,25 @@ class PublicRepo:
         closed = await inactive_among(self.db, (row["owner_id"] for row in rows))
         return {row["id"]: row["owner_id"] for row in rows if row["owner_id"] not in closed}
 
+    async def consent_profiles(self, ids: Sequence[str]) -> set[str]:
+        """Those of ``ids`` whose visitors are hashed only after they consent."""
+        if not ids:
+            return set()
+        rows = await self.db.all(
+            "SELECT id FROM profiles WHERE analytics_mode = 'consent'"
+            " AND id IN (SELECT value FROM json_each(?))",
+            json.dumps(sorted(set(ids))),
+        )
+        return {row["id"] for row in rows}
+
     async def slugs_of(self, owner_id: str) -> list[str]:
         rows = await self.db.all("SELECT slug FROM profiles WHERE owner_id = ?", owner_id)
         return [row["slug"] for row in rows]
 
     async def profile_by_slug(self, slug: str) -> PublicProfile | None:
         row = await self.db.first(
-            "SELECT id, owner_id, slug, display_name, bio, avatar_asset_id, version, updated_at"
-            " FROM profiles WHERE slug = ? AND is_public = 1",
+            "SELECT id, owner_id, slug, display_name, bio, avatar_asset_id, version, updated_at,"
+            " analytics_mode FROM profiles WHERE slug = ? AND is_public = 1",
             slug,
         )
         if row is not None and not await account_active(self.db, row["owner_id"]):
