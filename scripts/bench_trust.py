@@ -179,18 +179,30 @@ def backup_bench(mb: int, workdir: Path, runs: int) -> None:
     size = (data / "creator-edge.sqlite3").stat().st_size
     print(f"database: {size / 2**20:.0f} MiB, filled in {time.perf_counter() - t:.1f} s")
     print(f"load before: {os.getloadavg()}")
-    seconds, peak, out = _timed(["backup", "--to", str(workdir / "b")], env)
-    made = json.loads(out)
-    print(
-        f"backup: {seconds:.1f} s, peak RSS {peak / 1024:.0f} MiB,"
-        f" {made['compressed_bytes'] / 2**20:.0f} MiB compressed"
-    )
-    seconds, peak, out = _timed(
-        ["restore", made["snapshot"], "--into", str(workdir / "restored")], env
-    )
-    print(
-        f"restore: {seconds:.1f} s, peak RSS {peak / 1024:.0f} MiB, {json.loads(out)['integrity']}"
-    )
+    times: dict[str, list[float]] = {"backup": [], "restore": []}
+    peaks: dict[str, list[int]] = {"backup": [], "restore": []}
+    for n in range(runs):
+        seconds, peak, out = _timed(["backup", "--to", str(workdir / f"b{n}")], env)
+        made = json.loads(out)
+        times["backup"].append(seconds)
+        peaks["backup"].append(peak)
+        into = workdir / f"restored{n}"
+        seconds, peak, out = _timed(["restore", made["snapshot"], "--into", str(into)], env)
+        assert json.loads(out)["integrity"] == "ok"
+        times["restore"].append(seconds)
+        peaks["restore"].append(peak)
+        shutil.rmtree(workdir / f"b{n}", ignore_errors=True)
+        shutil.rmtree(into, ignore_errors=True)
+        mib = made["compressed_bytes"] / 2**20
+        print(
+            f"run {n}: backup {times['backup'][-1]:.1f} s, restore {seconds:.1f} s, {mib:.0f} MiB"
+        )
+    for what in ("backup", "restore"):
+        xs, ps = times[what], peaks[what]
+        print(
+            f"{what}: median {statistics.median(xs):.1f} s (range {min(xs):.1f} to {max(xs):.1f}),"
+            f" peak RSS median {statistics.median(ps) / 1024:.0f} MiB (max {max(ps) / 1024:.0f})"
+        )
     print(f"load after: {os.getloadavg()}")
 
 
