@@ -84,7 +84,8 @@ async def oauth_callback(
         p = _provider(request, provider)
         pending = await oauth.take_state(ctx.ports, provider, state)
         if error or not code or len(code) > 2048:
-            raise oauth.OAuthRefused(f"{provider} did not sign you in ({error or 'no code'}).")
+            said = (error or "no code")[:64]  # the provider's error code, shortened
+            raise oauth.OAuthRefused(f"{provider} did not sign you in ({said}).")
         tokens = await oauth.exchange(ctx.ports, p, pending, code)
         account = await oauth.account_of(ctx.ports, p, tokens, pending)
         done = await sign_in_with(service, account, pending.link_user_id)
