@@ -117,7 +117,10 @@ def test_dashboard_draws_the_profiles_real_traffic(page, server: Server) -> None
     account = sign_up(page)
     slug = f"dash{uuid.uuid4().hex[:8]}"
     with api_client(server, account) as api:
-        made = api.post("/api/profiles", json={"slug": slug, "display_name": "Dash Board"})
+        made = api.post(
+            "/api/profiles",
+            json={"slug": slug, "display_name": "Dash Board", "analytics_mode": "consent"},
+        )
         assert made.status_code == 201, made.text
         profile_id = made.json()["id"]
         link_ids = []
