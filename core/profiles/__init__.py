@@ -26,6 +26,8 @@ FEATURE = Feature(
     # A closed account's cached pages go at once (core.identity.standing).
     provides=(AvatarReferences(), Directory(), PagesOfStanding(), FirstProfile()),
     templates=page_files.FILES,
+    # The cached public page is answered in the pipeline, as its route would.
+    fast_paths=public.FAST_PATHS,
 )
 
 __all__ = ["FEATURE", "avatar_removed", "owner_pages_changed"]
