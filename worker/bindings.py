@@ -18,7 +18,7 @@ from core.resilience import FallbackCounter, TolerantKeyValue
 from core.settings import ENV_NAMES, Settings
 from worker import interop
 from worker.ai import VectorizeIndex, WorkersAiEmbeddings, WorkersAiGenerator
-from worker.crypto import WebCryptoKdf
+from worker.crypto import WebCryptoCipher, WebCryptoKdf
 from worker.d1 import D1Database
 from worker.fetch import FetchHttpClient, WaitUntilDefer
 from worker.kv import EdgeCounter, KVKeyValue, Tally
@@ -43,7 +43,7 @@ __all__ = [
 RATE_LIMIT_BINDINGS: dict[str, tuple[int, int]] = {
     "RL_DEFAULT": (100, 60),  # every route, per client
     "RL_AUTH": (5, 60),  # sign-in (per client and per account), sign-up, AI drafts
-    "RL_30": (30, 60),  # token refresh, uploads
+    "RL_30": (30, 60),  # token refresh, uploads, provider sign-in
     "RL_COLLECT": (120, 60),  # the analytics beacon
 }
 
@@ -111,6 +111,7 @@ class EdgeRuntime:
         self._http = FetchHttpClient()
         self._clock = SystemClock()
         self._kdf = WebCryptoKdf()
+        self._cipher = WebCryptoCipher()
 
     def ports(self, scope: MutableMapping[str, Any]) -> Ports:
         return self.ports_for(scope["env"])
@@ -136,6 +137,7 @@ class EdgeRuntime:
             kdf=self._kdf,
             # Content's AI services, where the bindings are configured ([ai], [[vectorize]]).
             **ai_ports(env),
+            cipher=self._cipher,
         )
 
     def request_facts(self, scope: MutableMapping[str, Any]) -> dict[str, str]:

@@ -12,6 +12,7 @@ from typing import Any, TypedDict, cast
 
 from core.clock import iso
 from core.data.owned import Owned, OwnedTable, Page
+from core.identity import account_active, inactive_among
 from core.ports import Database, Param, Statement, stmt
 
 # Children first: a post's tag links and embedding before the post.
@@ -268,6 +269,8 @@ class PublicContent:
             f" AND visibility != 'private' AND {LIVE}",
             slug,
         )
+        if row is not None and not await account_active(self.db, row["owner_id"]):
+            return None  # the owner closed the account (or an admin did): no page
         return cast(ContentRow | None, row)
 
     async def public_by_ids(self, ids: Sequence[str]) -> list[ContentRow]:
@@ -276,7 +279,8 @@ class PublicContent:
             f" AND status = 'published' AND visibility = 'public' AND {LIVE}",
             json.dumps(list(ids)),
         )
-        return cast(list[ContentRow], rows)
+        closed = await inactive_among(self.db, (row["owner_id"] for row in rows))
+        return cast(list[ContentRow], [row for row in rows if row["owner_id"] not in closed])
 
     async def tag_names(self, content_id: str) -> list[str]:
         rows = await self.db.all(

@@ -15,6 +15,7 @@ from typing import Any
 
 from core.content.repo import LIVE
 from core.errors import DependencyDown, Invalid
+from core.identity import inactive_among
 from core.ports import AiUnavailable, Ports, VectorMatch
 
 _TERM = re.compile(r'"([^"]*)"|(\S+)')
@@ -88,6 +89,7 @@ async def by_words(
         int(include_public),
         limit,
     )
+    rows = await _of_open_accounts(ports, rows)
     return [
         Hit(row, -float(row["rank"]), marked(row["title_hl"]), marked(row["snip"])) for row in rows
     ]
@@ -128,8 +130,14 @@ async def _rows_for(
         owner_id,
         int(include_public),
     )
-    by_id = {row["id"]: row for row in rows}
+    by_id = {row["id"]: row for row in await _of_open_accounts(ports, rows)}
     return [Hit(by_id[m.id], m.score) for m in matches if m.id in by_id]
+
+
+async def _of_open_accounts(ports: Ports, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Leave out the posts of closed accounts: the public sees nothing of them (issue 15)."""
+    closed = await inactive_among(ports.db, (row["owner_id"] for row in rows))
+    return [row for row in rows if row["owner_id"] not in closed] if closed else rows
 
 
 def fuse(rankings: list[list[Hit]], *, limit: int) -> list[Hit]:

@@ -38,7 +38,8 @@ def _make_traffic(server: Server, slug: str, profile_id: str, link_ids: list[str
     clicks = 0
     for i, agent in enumerate(AGENTS):
         with server.client(follow_redirects=False) as visitor:
-            headers = {"user-agent": agent, "accept": "text/html"}
+            # Visitors who agreed on the consent banner: they are counted as visitors.
+            headers = {"user-agent": agent, "accept": "text/html", "cookie": "ce_consent=1"}
             if i == 0:
                 headers["referer"] = REFERRER
             query = "?utm_source=newsletter" if i == 1 else ""
@@ -61,7 +62,7 @@ def _make_traffic(server: Server, slug: str, profile_id: str, link_ids: list[str
             beacon = visitor.post(
                 "/api/collect",
                 json={"events": points},
-                headers={"user-agent": agent, "origin": server.base_url},
+                headers={"user-agent": agent, "origin": server.base_url, "cookie": "ce_consent=1"},
             )
             assert beacon.status_code == 202, beacon.text
     return clicks
@@ -116,7 +117,10 @@ def test_dashboard_draws_the_profiles_real_traffic(page, server: Server) -> None
     account = sign_up(page)
     slug = f"dash{uuid.uuid4().hex[:8]}"
     with api_client(server, account) as api:
-        made = api.post("/api/profiles", json={"slug": slug, "display_name": "Dash Board"})
+        made = api.post(
+            "/api/profiles",
+            json={"slug": slug, "display_name": "Dash Board", "analytics_mode": "consent"},
+        )
         assert made.status_code == 201, made.text
         profile_id = made.json()["id"]
         link_ids = []

@@ -108,7 +108,11 @@ async def test_tag_counts_follow_links_in_the_same_batch(alice, runtime) -> None
     assert counts == {"a": 0, "b": 0, "c": 0}
 
 
-async def test_export_and_erasure_cover_posts_tags_and_vectors(alice, bob, runtime) -> None:
+async def test_export_and_erasure_cover_posts_tags_and_vectors(
+    alice, bob, runtime, settings, clock
+) -> None:
+    from tests.identity.test_gdpr import end_grace_period
+
     post = await create(alice, tags=["mine"])
     await create(bob, tags=["mine"])
     assert await runtime.defer.drain(60.0)
@@ -119,6 +123,7 @@ async def test_export_and_erasure_cover_posts_tags_and_vectors(alice, bob, runti
     assert vector["id"] == post["id"] and vector["vector"]
     erased = await alice.request("DELETE", "/api/me", json={"password": "correct horse battery"})
     assert erased.status_code in (200, 204), erased.text
+    await end_grace_period(runtime, settings, clock)  # closing erases after the grace period
     owner = alice.tokens["user"]["id"]
     for table in ("content", "content_tags", "content_embeddings"):
         assert await runtime.database.all(f"SELECT id FROM {table} WHERE owner_id = ?", owner) == []
@@ -129,3 +134,27 @@ async def test_export_and_erasure_cover_posts_tags_and_vectors(alice, bob, runti
         [0.0] * 255 + [1.0], top_k=10, owner_id=owner, include_public=True
     )
     assert [h.id for h in hits if h.id == post["id"]] == []
+
+
+async def test_a_closed_accounts_posts_leave_the_public_until_it_is_restored(
+    alice, bob, client
+) -> None:
+    post = await published(alice, title="Spoke tension", body="Truing a wheel by its spokes.")
+    assert (await client.get(post["url"])).status_code == 200
+
+    async def bobs_search() -> list[str]:
+        response = await bob.get("/api/content/search", params={"q": "spokes", "scope": "all"})
+        assert response.status_code == 200, response.text
+        return [hit["id"] for hit in response.json()["items"]]
+
+    assert await bobs_search() == [post["id"]]
+    closed = await alice.request("DELETE", "/api/me", json={"password": "correct horse battery"})
+    assert closed.status_code == 204
+    assert (await client.get(post["url"])).status_code == 404
+    assert await bobs_search() == []
+    again = await alice.post(
+        "/api/auth/login", json={"username": "alice", "password": "correct horse battery"}
+    )
+    assert again.status_code == 200, again.text
+    assert (await client.get(post["url"])).status_code == 200
+    assert await bobs_search() == [post["id"]]

@@ -28,6 +28,7 @@ from core.feature import provided
 from core.http.context import request_context
 from core.ports import EventSink, Ports
 
+CONSENT_COOKIE = "ce_consent"
 log = logging.getLogger("creator_edge.analytics")
 
 
@@ -46,6 +47,8 @@ class Visit:
     query: str
     host: str | None
     private: bool  # Do Not Track or Global Privacy Control
+    # The visitor agreed to be counted as a visitor (the consent banner's cookie).
+    consented: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +73,12 @@ class Pending:
 
 
 # The request headers ``capture`` reads, found in one pass over the scope's list.
-_VISIT_HEADERS = frozenset((b"referer", b"host", b"dnt", b"sec-gpc"))
+_VISIT_HEADERS = frozenset((b"referer", b"host", b"dnt", b"sec-gpc", b"cookie"))
+
+
+def _consented(cookies: str) -> bool:
+    """Whether the Cookie header holds the consent banner's yes (``ce_consent=1``)."""
+    return f"{CONSENT_COOKIE}=1" in (part.strip() for part in cookies.split(";"))
 
 
 def capture(request: Request) -> Visit:
@@ -97,6 +105,7 @@ def capture(request: Request) -> Visit:
         query=query,
         host=found.get(b"host"),
         private=found.get(b"dnt") == "1" or found.get(b"sec-gpc") == "1",
+        consented=_consented(found.get(b"cookie", "")),
     )
 
 
@@ -117,10 +126,12 @@ def record_after_response(request: Request, event: ServerEvent) -> None:
             properties=event.properties,
         )
         writer = ctx.ports.events
+        # Which profiles hash their visitors (the consent mode) is the directory's.
+        directory = provided(request.app.state.features, ProfileDirectory)  # type: ignore[type-abstract]
         if writer is None:  # the edge: this request's own work, in its wait_until
-            ctx.ports.defer(record(ctx.ports, writer, visit, [pending], None))
+            ctx.ports.defer(record(ctx.ports, writer, visit, [pending], directory))
         else:
-            _queue_of(writer).add(ctx.ports, visit, pending)
+            _queue_of(writer).add(ctx.ports, visit, pending, directory)
     except Exception:  # counting must never break the page it counts
         log.exception("analytics: could not schedule an event")
 
@@ -132,11 +143,13 @@ class _Queue:
 
     def __init__(self, writer: EventSink) -> None:
         self.writer = writer
-        self.waiting: list[tuple[Ports, Visit, Pending]] = []
+        self.waiting: list[tuple[Ports, Visit, Pending, ProfileDirectory | None]] = []
         self.running = False
 
-    def add(self, ports: Ports, visit: Visit, pending: Pending) -> None:
-        self.waiting.append((ports, visit, pending))
+    def add(
+        self, ports: Ports, visit: Visit, pending: Pending, directory: ProfileDirectory | None
+    ) -> None:
+        self.waiting.append((ports, visit, pending, directory))
         if not self.running:
             self.running = True
             ports.defer(self._run())
@@ -145,9 +158,9 @@ class _Queue:
         try:
             while self.waiting:
                 batch, self.waiting = self.waiting, []
-                for done, (ports, visit, pending) in enumerate(batch, 1):
+                for done, (ports, visit, pending, directory) in enumerate(batch, 1):
                     try:
-                        await record(ports, self.writer, visit, [pending], None)
+                        await record(ports, self.writer, visit, [pending], directory)
                     except Exception:
                         log.exception("analytics: an event could not be recorded")
                     if done % 64 == 0:  # a burst's records do not hold up its requests
@@ -239,8 +252,15 @@ async def enrich(
     if visit.private:
         city = None
         agent = agents.Agent(None, None, None, False)
-    traffic = any(e.profile_id is not None for e in events)
-    visitors = await _visitors(ports, visit, events) if traffic and not visit.private else {}
+    # Visitor hashes only for profiles in the consent mode, for visitors who agreed;
+    # every other view is counted without one. DNT and GPC win over consent.
+    hashed: set[str] = set()
+    if visit.consented and not visit.private and directory is not None:
+        hashed = await directory.consent_profiles(
+            ports.db, sorted({e.profile_id for e in events if e.profile_id is not None})
+        )
+    counted = [e for e in events if e.profile_id in hashed]
+    visitors = await _visitors(ports, visit, counted) if counted else {}
     rows: list[repo.EventRow] = []
     for e in events:
         owner = e.owner_id or owners.get(e.profile_id or "")
