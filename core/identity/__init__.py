@@ -12,7 +12,7 @@ from core.identity import page_files
 from core.identity.auth import admin_actor, current_actor, optional_actor, owned
 from core.identity.gdpr import user_blob_prefix
 from core.identity.jobs import purge_expired_sessions
-from core.identity.routes import admin, api, pages
+from core.identity.routes import account, admin, api, pages
 from core.identity.service import set_role_by_login
 from core.identity.validation import RESERVED_USERNAMES
 from core.jobs.dispatcher import Job
@@ -20,7 +20,7 @@ from core.jobs.schedule import DAILY
 
 FEATURE = Feature(
     name="identity",
-    routers=(api.router, admin.router, pages.router),
+    routers=(api.router, admin.router, pages.router, account.router),
     policies=(api.LOGIN, api.LOGIN_PER_ACCOUNT, api.REGISTER, api.REFRESH),
     jobs=(Scheduled(DAILY, Job("purge_expired_sessions", purge_expired_sessions)),),
     templates=page_files.FILES,

@@ -31,20 +31,39 @@ class RegisterIn(BaseModel):
 
 
 class LoginIn(BaseModel):
-    model_config = _STRICT
+    """How a person signs in, the same for the API and the sign-in page: the
+    password and exactly one of ``email``, ``username`` or ``login`` (either,
+    as a person types it into the form's one field)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=False,
+        json_schema_extra={
+            "examples": [
+                {"email": "ada@example.com", "password": "correct horse battery"},
+                {"username": "ada", "password": "correct horse battery"},
+                {"login": "ada", "password": "correct horse battery"},
+            ]
+        },
+    )
     email: str | None = Field(default=None, max_length=254)
     username: str | None = Field(default=None, max_length=64)
+    login: str | None = Field(
+        default=None, max_length=254, description="an email address or a username"
+    )
     password: str = Field(max_length=1024)
 
     @model_validator(mode="after")
     def _one_login(self) -> LoginIn:
-        if not (self.email or self.username):
-            raise ValueError("give an email or a username")
+        given = [v for v in (self.email, self.username, self.login) if v and v.strip()]
+        if len(given) != 1:
+            raise ValueError("give one of email, username or login")
         return self
 
     @property
-    def login(self) -> str:
-        return (self.email or self.username or "").strip().lower()
+    def identifier(self) -> str:
+        """What was given, as the accounts are looked up: trimmed, lower case."""
+        return (self.email or self.username or self.login or "").strip().lower()
 
 
 class RefreshIn(BaseModel):
