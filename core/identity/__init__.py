@@ -9,10 +9,13 @@ from __future__ import annotations
 from core.data.actor import Actor
 from core.feature import Feature, Scheduled
 from core.identity import page_files
-from core.identity.auth import admin_actor, current_actor, optional_actor, owned
+from core.identity.auth import admin_actor, current_actor, identity, optional_actor, owned
 from core.identity.gdpr import user_blob_prefix
 from core.identity.jobs import purge_expired_sessions
+from core.identity.models import AdminUserPatch
 from core.identity.routes import account, admin, api, pages
+from core.identity.routes.admin import audit_log as read_audit_log
+from core.identity.routes.admin import change_user, list_users
 from core.identity.service import set_role_by_login
 from core.identity.validation import RESERVED_USERNAMES
 from core.jobs.dispatcher import Job
@@ -30,10 +33,15 @@ __all__ = [
     "FEATURE",
     "RESERVED_USERNAMES",
     "Actor",
+    "AdminUserPatch",
     "admin_actor",
+    "change_user",
     "current_actor",
+    "identity",
+    "list_users",
     "optional_actor",
     "owned",
+    "read_audit_log",
     "set_role_by_login",
     "user_blob_prefix",
 ]

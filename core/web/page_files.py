@@ -6,6 +6,30 @@ from __future__ import annotations
 
 # name -> the file's text
 FILES: dict[str, str] = {
+    "admin_base.html": (
+        '{% extends "base.html" %}\n'
+        "{% block style %}\n"
+        ".sections { display: flex; flex-wrap: wrap; gap: 0.25rem 1rem; margin: -0.5rem 0 1rem; }\n"
+        '.sections a[aria-current="page"] { font-weight: 700; }\n'
+        ".filters { display: flex; flex-wrap: wrap; gap: 0 1rem; align-items: flex-end; }\n"
+        ".filters > div { flex: 1 1 9rem; }\n"
+        ".filters button { margin-top: 0.6rem; }\n"
+        "td form { margin: 0; display: flex; flex-wrap: wrap; gap: 0.4rem; align-items: center; }\n"
+        "td select { width: auto; padding: 0.3rem; }\n"
+        "td button { margin: 0; padding: 0.3rem 0.6rem; font-size: 0.9rem; }\n"
+        ".small { font-size: 0.85rem; overflow-wrap: anywhere; }\n"
+        "{% block admin_style %}{% endblock %}\n"
+        "{% endblock %}\n"
+        "{% block body %}\n"
+        '<nav class="sections" aria-label="Admin">\n'
+        "{%- for href, label in sections %}\n"
+        '<a href="{{ href }}"{% if path == href %} aria-current="page"{% endif %}>{{ label }}</a>\n'
+        "{%- endfor %}\n"
+        "</nav>\n"
+        '{% include "form_error.html" %}\n'
+        "{% block admin_body %}{% endblock %}\n"
+        "{% endblock %}\n"
+    ),
     "base.html": (
         "<!doctype html>\n"
         '<html lang="en">\n'

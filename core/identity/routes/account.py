@@ -192,7 +192,7 @@ async def delete_account(
     if actor is None:
         return _to_login()
     form = await _form(request)
-    confirm = {
+    confirm: dict[str, Any] = {
         "title": "Delete your account?",
         "message": (
             "Your profiles, links, uploads and numbers are deleted with it, and you are "

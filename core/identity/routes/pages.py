@@ -11,9 +11,9 @@ from pydantic import ValidationError
 
 from core.data.actor import Actor
 from core.errors import AppError, Invalid
-from core.identity.models import LoginIn
 from core.http.context import request_context
 from core.identity.auth import SESSION_COOKIE, identity, optional_actor
+from core.identity.models import LoginIn
 from core.identity.routes.api import LOGIN, LOGIN_PER_ACCOUNT, REGISTER, record_refused_sign_in
 from core.identity.service import Identity, SignedIn, SignInRefused
 from core.identity.sessions import PAGE_SESSION_TTL

@@ -188,7 +188,7 @@ async def delete_profile(
                 title=f"Delete {profile.display_name}?",
                 message=(
                     f"Its public page {profile.url} stops answering, and its "
-                    f"{len(profile.links)} link(s) and their numbers are deleted with it. "
+                    f"{len(profile.links or [])} link(s) and their numbers are deleted with it. "
                     "This cannot be undone."
                 ),
                 action=f"/editor/profiles/{profile_id}/delete",
