@@ -90,8 +90,8 @@ FILES: dict[str, str] = {
         "      </form>\n"
         '      <form method="post" action="/admin/users/{{ u.id }}">\n'
         '        <input type="hidden" name="disabled" value="{{ \'0\' if u.disabled else \'1\' }}">\n'
-        '        <button type="submit" class="{{ \'secondary\' if u.disabled else \'danger\' }}"\n'
-        '          aria-label="{{ \'Reactivate\' if u.disabled else \'Deactivate\' }} {{ u.username }}">\n'
+        "        <button type=\"submit\" class=\"{{ 'secondary' if u.disabled else 'danger' }}\"\n"
+        "          aria-label=\"{{ 'Reactivate' if u.disabled else 'Deactivate' }} {{ u.username }}\">\n"
         '          {{- "Reactivate" if u.disabled else "Deactivate" }}</button>\n'
         "      </form>\n"
         "    </td>\n"

@@ -35,7 +35,7 @@ FILES: dict[str, str] = {
         '<form method="post" action="/account/name">\n'
         '  <label for="display_name">Display name</label>\n'
         '  <input id="display_name" name="display_name" maxlength="80" autocomplete="name"\n'
-        '    value="{{ user.display_name or \'\' }}">\n'
+        "    value=\"{{ user.display_name or '' }}\">\n"
         '  <button type="submit">Save name</button>\n'
         "</form>\n"
         "</section>\n"

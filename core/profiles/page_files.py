@@ -45,8 +45,8 @@ FILES: dict[str, str] = {
         "  function refreshMoves(list) {\n"
         "    var items = list.querySelectorAll('li[data-link-id]');\n"
         "    Array.prototype.forEach.call(items, function (li, i) {\n"
-        '      var up = li.querySelector(\'form[data-move="up"]\');\n'
-        '      var down = li.querySelector(\'form[data-move="down"]\');\n'
+        "      var up = li.querySelector('form[data-move=\"up\"]');\n"
+        "      var down = li.querySelector('form[data-move=\"down\"]');\n"
         "      if (up) { up.hidden = i === 0; }\n"
         "      if (down) { down.hidden = i === items.length - 1; }\n"
         "    });\n"
@@ -291,7 +291,7 @@ FILES: dict[str, str] = {
         '    <form method="post" action="/editor/links/{{ link.id }}/visibility">\n'
         '      <input type="hidden" name="is_active" value="{{ \'0\' if link.is_active else \'1\' }}">\n'
         '      <button type="submit" class="secondary"\n'
-        '        aria-label="{{ \'Hide\' if link.is_active else \'Show\' }} {{ link.title }}">\n'
+        "        aria-label=\"{{ 'Hide' if link.is_active else 'Show' }} {{ link.title }}\">\n"
         '        {{- "Hide" if link.is_active else "Show" }}</button>\n'
         "    </form>\n"
         '    <form method="post" action="/editor/links/{{ link.id }}/delete">\n'
