@@ -47,6 +47,7 @@ FILES: dict[str, str] = {
         "    --danger: #b91c1c; --link: #c7d2fe; }\n"
         "}\n"
         "* { box-sizing: border-box; }\n"
+        "[hidden] { display: none !important; }\n"
         "body { font: 16px/1.5 system-ui, sans-serif; margin: 0; padding: 0 1rem 2rem;\n"
         "  color: var(--text); background: var(--bg); }\n"
         "a { color: var(--link); }\n"
