@@ -86,7 +86,7 @@ FILES: dict[str, str] = {
         '        <select id="role-{{ u.id }}" name="role">\n'
         '          {% for r in roles %}<option value="{{ r }}"{% if r == u.role %} selected{% endif %}>{{ r }}</option>{% endfor %}\n'
         "        </select>\n"
-        '        <button type="submit" class="secondary" aria-label="Save the role of {{ u.username }}">Save role</button>\n'
+        '        <button type="submit" class="secondary" aria-label="Save role for {{ u.username }}">Save role</button>\n'
         "      </form>\n"
         '      <form method="post" action="/admin/users/{{ u.id }}">\n'
         '        <input type="hidden" name="disabled" value="{{ \'0\' if u.disabled else \'1\' }}">\n'

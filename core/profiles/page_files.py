@@ -348,7 +348,7 @@ FILES: dict[str, str] = {
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<link rel="icon" href="/favicon.svg" type="image/svg+xml">\n'
         "<title>{{ profile.display_name }} (@{{ profile.slug }})</title>\n"
-        '{% if profile.bio %}<meta name="description" content="{{ profile.bio | truncate(160) }}">{% endif %}\n'
+        '<meta name="description" content="{{ (profile.bio or (profile.display_name ~ \' on creator-edge: links and projects\')) | truncate(160) }}">\n'
         '<style nonce="{{ nonce }}">\n'
         ":root { color-scheme: light dark; --accent: #4338ca; --card: #f3f4f6; --text: #111827;\n"
         "  --muted: #4b5563; --bg: #ffffff; }\n"

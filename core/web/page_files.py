@@ -51,7 +51,9 @@ FILES: dict[str, str] = {
         "body { font: 16px/1.5 system-ui, sans-serif; margin: 0; padding: 0 1rem 2rem;\n"
         "  color: var(--text); background: var(--bg); }\n"
         "a { color: var(--link); }\n"
-        "main, .site { max-width: 42rem; margin: 0 auto; }\n"
+        "main, .site, .site-foot { max-width: 42rem; margin: 0 auto; }\n"
+        ".site-foot { margin-top: 3rem; padding-top: 1rem; border-top: 1px solid var(--line);\n"
+        "  font-size: 0.9rem; }\n"
         ".site { display: flex; flex-wrap: wrap; gap: 0.25rem 1rem; align-items: baseline;\n"
         "  padding: 1rem 0; margin-bottom: 1rem; border-bottom: 1px solid var(--line); }\n"
         ".site a { padding: 0.25rem 0; }\n"
@@ -99,6 +101,9 @@ FILES: dict[str, str] = {
         '{% if notice %}<p class="notice" role="status">{{ notice }}</p>{% endif %}\n'
         "{% block body %}{% endblock %}\n"
         "</main>\n"
+        '<footer class="site-foot">\n'
+        '<a href="/docs">API reference</a>\n'
+        "</footer>\n"
         "</body>\n"
         "</html>\n"
     ),
