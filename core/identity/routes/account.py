@@ -28,9 +28,6 @@ from core.web.render import check_origin, done, render, render_confirm
 
 router = APIRouter(include_in_schema=False)
 
-_FIELDS = ("display_name", "email", "password", "current_password")
-
-
 async def _form(request: Request) -> dict[str, str]:
     form = await request.form(max_files=0, max_fields=20, max_part_size=8192)
     return {k: v for k, v in form.items() if isinstance(v, str)}
@@ -99,7 +96,7 @@ async def _change(
     if actor is None:
         return _to_login()
     form = await _form(request)
-    changes: dict[str, Any] = {k: form[k] for k in _FIELDS if form.get(k)}
+    changes: dict[str, Any]
     if section == "name":
         changes = {"display_name": form.get("display_name", "").strip() or None}
     elif section == "email":
