@@ -100,14 +100,20 @@ def run_once(
         command.append("--extra-headers=" + json.dumps({"Cookie": cookie}))
     if slowdown is not None:
         command.append(f"--throttling.cpuSlowdownMultiplier={slowdown}")
-    done = subprocess.run(
-        command,
-        env={"CHROME_PATH": CHROMIUM, "PATH": "/usr/bin:/bin", "HOME": tempfile.gettempdir()},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    if done.returncode != 0:
+    # Under load Chromium sometimes loses the trace (NO_NAVSTART, NO_FCP): a run
+    # that records nothing is tried again, at most twice, and says so.
+    for attempt in range(3):
+        done = subprocess.run(
+            command,
+            env={"CHROME_PATH": CHROMIUM, "PATH": "/usr/bin:/bin", "HOME": tempfile.gettempdir()},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        if done.returncode == 0:
+            break
+        print(f"  (lighthouse run {attempt + 1} on {url} recorded nothing: again)", file=sys.stderr)
+    else:
         raise SystemExit(f"lighthouse failed on {url}:\n{done.stderr[-3000:]}")
     result = json.loads(report.read_text())
     scores = {c: result["categories"][c]["score"] for c in CATEGORIES}
