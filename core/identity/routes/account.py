@@ -28,6 +28,7 @@ from core.web.render import check_origin, done, render, render_confirm
 
 router = APIRouter(include_in_schema=False)
 
+
 async def _form(request: Request) -> dict[str, str]:
     form = await request.form(max_files=0, max_fields=20, max_part_size=8192)
     return {k: v for k, v in form.items() if isinstance(v, str)}
