@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
             slowdown = round(min(4.0, max(1.0, 4.0 * index / BASELINE_INDEX)), 2)
             print(f"this host's BenchmarkIndex {index:.0f}: CPU slowdown {slowdown}x")
         print(f"lighthouse, {args.preset}, median of {args.runs} (range)")
-        print(f"{'page':<10}" + "".join(f"{c:>22}" for c in CATEGORIES))
+        print(f"{'page':<10}" + "".join(f"{c:>22}" for c in (*CATEGORIES, "BenchmarkIndex")))
         for name, (path, with_cookie) in pages.items():
             runs = [
                 run_once(
@@ -166,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
                 median = statistics.median(scores)
                 failed |= median < args.min
                 cells.append(f"{median:.2f} ({min(scores):.2f}-{max(scores):.2f})")
+            index = [r["benchmark_index"] for r in runs]
+            cells.append(f"{min(index):.0f}-{max(index):.0f}")
             print(f"{name:<10}" + "".join(f"{c:>22}" for c in cells))
     return 1 if failed else 0
 
