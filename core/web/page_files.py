@@ -80,6 +80,7 @@ FILES: dict[str, str] = {
         ".muted { color: var(--muted); }\n"
         "table { width: 100%; border-collapse: collapse; }\n"
         "th, td { text-align: left; padding: 0.35rem 0.5rem; border-bottom: 1px solid var(--line); }\n"
+        "caption { text-align: left; padding: 0.3rem 0; }\n"
         "{% block style %}{% endblock %}\n"
         "</style>\n"
         "{% block head %}{% endblock %}\n"
