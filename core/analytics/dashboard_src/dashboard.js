@@ -131,6 +131,15 @@
     });
   }
 
+  function nextTask(work) {
+    return new Promise(function (resolve) {
+      window.setTimeout(function () {
+        work();
+        resolve();
+      }, 0);
+    });
+  }
+
   function count(map, type) {
     return map && map[type] ? map[type] : 0;
   }
@@ -440,16 +449,23 @@
         $("report").hidden = false;
         drawTotals(summary);
         drawChart(summary);
-        drawLinks(summary, titles);
-        drawTops(summary);
-        drawHeatmap(heatmap, titles.shown !== undefined ? titles.shown : summary.links.length);
-        state.loads += 1;
-        $("report").dataset.loads = String(state.loads);
-        setStatus(
-          "Showing " + localDay(Date.parse(f.days.from + "T00:00:00Z")) + " to " +
-            localDay(Date.parse(f.days.to + "T00:00:00Z")) + " (UTC days).",
-          false
-        );
+        // The rest in tasks of their own: the page stays responsive while it draws.
+        return nextTask(function () {
+          drawLinks(summary, titles);
+          drawTops(summary);
+        }).then(function () {
+          return nextTask(function () {
+            drawHeatmap(heatmap, titles.shown !== undefined ? titles.shown : summary.links.length);
+          });
+        }).then(function () {
+          state.loads += 1;
+          $("report").dataset.loads = String(state.loads);
+          setStatus(
+            "Showing " + localDay(Date.parse(f.days.from + "T00:00:00Z")) + " to " +
+              localDay(Date.parse(f.days.to + "T00:00:00Z")) + " (UTC days).",
+            false
+          );
+        });
       },
       function (error) {
         setStatus(error.message || "Could not load the analytics.", true);
