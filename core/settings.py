@@ -82,6 +82,16 @@ class Settings(BaseSettings):
     # A MaxMind (GeoLite2/GeoIP2 City) database for the local runtime's geo facts;
     # at the edge request.cf gives them.
     geoip_db: Path | None = Field(None, validation_alias="CREATOR_EDGE_GEOIP_DB")
+    # App releases: how long diagnostic uploads are kept, and the prefix a path the
+    # desktop app reports (the JSON variant of POST /api/diagnostics) must start with.
+    diagnostics_retention_days: int = Field(
+        default=30, ge=1, validation_alias="CREATOR_EDGE_DIAGNOSTICS_RETENTION_DAYS"
+    )
+    diagnostics_path_prefix: str = Field(
+        default="s3://creator-edge-diagnostics/",
+        min_length=6,
+        validation_alias="CREATOR_EDGE_DIAGNOSTICS_PATH_PREFIX",
+    )
 
     @field_validator(
         "client_ip_header",

@@ -43,6 +43,7 @@ ADMIN_NAV: tuple[tuple[str, str], ...] = (("/admin", "Admin"),)
 ADMIN_SECTIONS: tuple[tuple[str, str], ...] = (
     ("/admin", "Users"),
     ("/admin/audit", "Audit log"),
+    ("/admin/releases", "App releases"),
 )
 
 
