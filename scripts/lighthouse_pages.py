@@ -127,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--preset", choices=("desktop", "mobile"), default="mobile")
     parser.add_argument("--min", type=float, default=0.95)
     parser.add_argument("--calibrate", action="store_true", help="scale the CPU slowdown")
+    parser.add_argument("--pages", default="home,account,editor,dashboard,public")
     args = parser.parse_args(argv)
     from tests.served import served
 
@@ -149,7 +150,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"this host's BenchmarkIndex {index:.0f}: CPU slowdown {slowdown}x")
         print(f"lighthouse, {args.preset}, median of {args.runs} (range)")
         print(f"{'page':<10}" + "".join(f"{c:>22}" for c in (*CATEGORIES, "BenchmarkIndex")))
+        wanted = args.pages.split(",")
         for name, (path, with_cookie) in pages.items():
+            if name not in wanted:
+                continue
             runs = [
                 run_once(
                     server.base_url + path,
