@@ -50,6 +50,15 @@ def main(argv: list[str] | None = None) -> int:
     role = commands.add_parser("set-role", help="give an account a role (e.g. the first admin)")
     role.add_argument("login", help="the account's email or username")
     role.add_argument("role", choices=["creator", "influencer", "admin"])
+    pii = commands.add_parser("pii", help="personal data at rest: keys and re-encryption")
+    pii.add_argument("action", choices=["new-key", "reencrypt"])
+    audit = commands.add_parser("audit", help="the audit log's chain")
+    audit.add_argument("action", choices=["verify", "seal"])
+    backup = commands.add_parser("backup", help="snapshot the database and list the blobs")
+    backup.add_argument("--to", help="a folder (default CREATOR_EDGE_BACKUP_DIR)")
+    restore = commands.add_parser("restore", help="bring a snapshot back into an empty data dir")
+    restore.add_argument("snapshot", help="a snapshot folder written by `backup`")
+    restore.add_argument("--into", help="the empty data dir (default CREATOR_EDGE_DATA_DIR)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
 
@@ -62,6 +71,10 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_migrate(settings))
     if args.command == "set-role":
         return asyncio.run(_set_role(settings, args.login, args.role))
+    if args.command in ("pii", "audit", "backup", "restore"):
+        from core import local_trust
+
+        return asyncio.run(local_trust.run(settings, args))
     return asyncio.run(_cron(settings, args.expression))
 
 
@@ -146,7 +159,7 @@ async def _set_role(settings: Settings, login: str, role: str) -> int:
     runtime = LocalRuntime(settings, run_scheduler=False)
     await runtime.startup()
     try:
-        user = await set_role_by_login(runtime.ports(), login, role)
+        user = await set_role_by_login(runtime.ports(), settings, login, role)
         if user is None:
             print(f"no account has the email or username {login!r}", file=sys.stderr)
             return 1

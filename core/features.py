@@ -17,22 +17,40 @@ from core import (
     profiles,
     releases,
 )
+from core.audit.jobs import PURGE_AUDIT, SEAL_AUDIT
 from core.feature import Feature, Scheduled, schedule
-from core.jobs.dispatcher import Job, JobOutcome
+from core.jobs.dispatcher import Job, JobContext, JobOutcome
 from core.jobs.dispatcher import run_cron as dispatch
 from core.jobs.maintenance import purge_old_records
-from core.jobs.schedule import CRONS, DAILY
+from core.jobs.schedule import CRONS, DAILY, EVERY_FIVE_MINUTES
 from core.ports import Ports
 from core.settings import Settings
 
-# The foundation's housekeeping: rate-limit records and job runs.
+# The foundation's housekeeping: rate-limit records and job runs; the audit chain.
 FOUNDATION = Feature(
     name="foundation",
-    jobs=(Scheduled(DAILY, Job("purge_old_records", purge_old_records)),),
+    jobs=(
+        Scheduled(DAILY, Job("purge_old_records", purge_old_records)),
+        Scheduled(EVERY_FIVE_MINUTES, SEAL_AUDIT),
+        Scheduled(DAILY, PURGE_AUDIT),
+    ),
+)
+
+
+async def _erase_closed_accounts(ctx: JobContext) -> None:
+    await identity.erase_closed_accounts(ctx, FEATURES)
+
+
+# Accounts whose grace period ended are erased across every feature: scheduled here,
+# the one place that knows them all (issue 15).
+ACCOUNT_ERASURE = Feature(
+    name="account_erasure",
+    jobs=(Scheduled(DAILY, Job("erase_closed_accounts", _erase_closed_accounts)),),
 )
 
 FEATURES: tuple[Feature, ...] = (
     FOUNDATION,
+    ACCOUNT_ERASURE,
     profiles.FEATURE,
     monitoring.FEATURE,
     identity.FEATURE,

@@ -126,6 +126,7 @@ class LocalRuntime:
         self, settings: Settings, *, clock: Clock | None = None, run_scheduler: bool | None = None
     ) -> None:
         from core.adapters.blobs_fs import FolderBlobStore
+        from core.adapters.cipher_cryptography import CryptographyCipher
         from core.adapters.http_httpx import HttpxClient
         from core.adapters.kdf_hashlib import HashlibKdf
         from core.adapters.sqlite import SQLiteDatabase
@@ -177,6 +178,7 @@ class LocalRuntime:
             # Analytics events are buffered and written many a statement (the edge has
             # no process to buffer in: there each request's events are one write).
             events=self.analytics_writer,
+            cipher=CryptographyCipher(),
         )
         self._geoip = MaxMindCity(settings.geoip_db) if settings.geoip_db else None
         self._run_scheduler = settings.run_cron if run_scheduler is None else run_scheduler
@@ -202,10 +204,18 @@ class LocalRuntime:
         if self._run_scheduler:
             from core.features import run_cron
             from core.jobs.local_scheduler import LocalScheduler
-            from core.jobs.schedule import CRONS
+            from core.jobs.schedule import CRONS, DAILY
 
             async def fire(expression: str, at: float) -> object:
-                return await run_cron(expression, self._ports, self.settings, scheduled_time=at)
+                outcomes = await run_cron(expression, self._ports, self.settings, scheduled_time=at)
+                if expression == DAILY:  # the local runtime's own: a snapshot (issue 15)
+                    from core.local_backup import daily_backup
+
+                    try:
+                        await daily_backup(self)
+                    except Exception:
+                        log.exception("the daily backup failed")
+                return outcomes
 
             scheduler = LocalScheduler(CRONS, fire)
             scheduler.start()

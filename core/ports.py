@@ -280,6 +280,22 @@ class Kdf(Protocol):
 KDF_MAX_ITERATIONS = 100_000
 
 
+class Cipher(Protocol):
+    """AES-256-GCM and RSA (PKCS#1 v1.5, SHA-256) signature checks: WebCrypto at the
+    edge, the ``cryptography`` package locally, the same bytes in and out. A sealed
+    value is the ciphertext followed by the 16-byte tag, as both produce it."""
+
+    async def seal(self, key: bytes, nonce: bytes, plaintext: bytes, aad: bytes) -> bytes: ...
+
+    async def open(self, key: bytes, nonce: bytes, sealed: bytes, aad: bytes) -> bytes:
+        """The plaintext; ``ValueError`` if the key, nonce, aad or bytes are not the sealed ones."""
+        ...
+
+    async def rsa_sha256_verify(
+        self, modulus: bytes, exponent: bytes, message: bytes, signature: bytes
+    ) -> bool: ...
+
+
 class Defer(Protocol):
     """Work that runs after the response: ``ctx.waitUntil`` at the edge,
     a tracked task locally. Failures are logged, never raised to the caller."""
@@ -325,3 +341,5 @@ class Ports:
     kdf: Kdf
     offload: Offload = run_inline
     events: EventSink | None = None
+    # AES-GCM for personal data at rest and RSA for OAuth id tokens (core/identity/pii.py).
+    cipher: Cipher | None = None

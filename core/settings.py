@@ -79,6 +79,34 @@ class Settings(BaseSettings):
     analytics_rollup_days: int = Field(
         default=730, ge=1, validation_alias="CREATOR_EDGE_ANALYTICS_ROLLUP_DAYS"
     )
+    # Accounts and trust (issue 15). A self-deactivated account (DELETE /api/me)
+    # can be restored by signing in for this many days, then the daily cron erases it.
+    account_grace_days: int = Field(
+        default=30, ge=1, le=365, validation_alias="CREATOR_EDGE_ACCOUNT_GRACE_DAYS"
+    )
+    # Keys for personal data at rest (AES-256-GCM): ``id:base64url-key`` pairs,
+    # comma-separated, the first encrypts, all decrypt. Unset, one key derived from
+    # the secret key ("k0") is used; it keeps decrypting after keys are set.
+    pii_keys: SecretStr | None = Field(None, validation_alias="CREATOR_EDGE_PII_KEYS")
+    # The blind index key (HMAC of normalised emails). It never rotates with the
+    # encryption keys; unset, it is derived from the secret key.
+    pii_index_key: SecretStr | None = Field(None, validation_alias="CREATOR_EDGE_PII_INDEX_KEY")
+    # Audit entries older than this many days are purged by the daily cron (a signed
+    # checkpoint keeps the chain verifiable).
+    audit_retention_days: int = Field(
+        default=365, ge=1, validation_alias="CREATOR_EDGE_AUDIT_RETENTION_DAYS"
+    )
+    # Local backups (``python -m core backup`` and the daily cron): where, and how long kept.
+    backup_dir: Path | None = Field(None, validation_alias="CREATOR_EDGE_BACKUP_DIR")
+    backup_retention_days: int = Field(
+        default=30, ge=1, validation_alias="CREATOR_EDGE_BACKUP_RETENTION_DAYS"
+    )
+    # OAuth sign-in: per provider a JSON object {"client_id", "client_secret"} and,
+    # to point elsewhere than the provider itself (a stand-in), "authorize_url",
+    # "token_url", "userinfo_url", "jwks_url", "issuer". Unset: that provider is off.
+    oauth_github: SecretStr | None = Field(None, validation_alias="CREATOR_EDGE_OAUTH_GITHUB")
+    oauth_google: SecretStr | None = Field(None, validation_alias="CREATOR_EDGE_OAUTH_GOOGLE")
+    oauth_x: SecretStr | None = Field(None, validation_alias="CREATOR_EDGE_OAUTH_X")
     # A MaxMind (GeoLite2/GeoIP2 City) database for the local runtime's geo facts;
     # at the edge request.cf gives them.
     geoip_db: Path | None = Field(None, validation_alias="CREATOR_EDGE_GEOIP_DB")
@@ -100,6 +128,12 @@ class Settings(BaseSettings):
         "ip_pepper",
         "github_token",
         "geoip_db",
+        "pii_keys",
+        "pii_index_key",
+        "backup_dir",
+        "oauth_github",
+        "oauth_google",
+        "oauth_x",
         mode="before",
     )
     @classmethod

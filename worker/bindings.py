@@ -17,7 +17,7 @@ from core.ports import Ports
 from core.resilience import FallbackCounter, TolerantKeyValue
 from core.settings import ENV_NAMES, Settings
 from worker import interop
-from worker.crypto import WebCryptoKdf
+from worker.crypto import WebCryptoCipher, WebCryptoKdf
 from worker.d1 import D1Database
 from worker.fetch import FetchHttpClient, WaitUntilDefer
 from worker.kv import EdgeCounter, KVKeyValue, Tally
@@ -42,7 +42,7 @@ __all__ = [
 RATE_LIMIT_BINDINGS: dict[str, tuple[int, int]] = {
     "RL_DEFAULT": (100, 60),  # every route, per client
     "RL_AUTH": (5, 60),  # sign-in (per client and per account), sign-up
-    "RL_30": (30, 60),  # token refresh, uploads
+    "RL_30": (30, 60),  # token refresh, uploads, provider sign-in
     "RL_COLLECT": (120, 60),  # the analytics beacon
 }
 
@@ -110,6 +110,7 @@ class EdgeRuntime:
         self._http = FetchHttpClient()
         self._clock = SystemClock()
         self._kdf = WebCryptoKdf()
+        self._cipher = WebCryptoCipher()
 
     def ports(self, scope: MutableMapping[str, Any]) -> Ports:
         return self.ports_for(scope["env"])
@@ -133,6 +134,7 @@ class EdgeRuntime:
             http=self._http,
             defer=WaitUntilDefer(ctx if ctx is not None else getattr(env, "ctx", None)),
             kdf=self._kdf,
+            cipher=self._cipher,
         )
 
     def request_facts(self, scope: MutableMapping[str, Any]) -> dict[str, str]:

@@ -17,7 +17,7 @@ FILES: dict[str, str] = {
         "      if (navigator.sendBeacon && navigator.sendBeacon(url, blob)) return;\n"
         "    } catch (e) {}\n"
         "    try {\n"
-        '      fetch(url, {method: "POST", body: body, keepalive: true, credentials: "omit",\n'
+        '      fetch(url, {method: "POST", body: body, keepalive: true, credentials: "same-origin",\n'
         '                  headers: {"content-type": "text/plain"}});\n'
         "    } catch (e) {}\n"
         "  }\n"
@@ -69,6 +69,19 @@ FILES: dict[str, str] = {
         '  document.addEventListener("visibilitychange", function () {\n'
         '    if (document.visibilityState === "hidden") send();\n'
         "  });\n"
+        "  // The consent banner (a profile in the consent mode): the answer is a first-party\n"
+        '  // cookie the beacon carries; the server hashes visitors only with "1".\n'
+        '  var banner = document.getElementById("ce-consent");\n'
+        "  if (banner) {\n"
+        "    if (/(^|; )ce_consent=/.test(document.cookie)) banner.hidden = true;\n"
+        '    banner.addEventListener("click", function (ev) {\n'
+        '      var v = ev.target && ev.target.getAttribute && ev.target.getAttribute("data-consent");\n'
+        "      if (!v) return;\n"
+        '      document.cookie = "ce_consent=" + (v === "yes" ? "1" : "0") +\n'
+        '        "; Max-Age=31536000; Path=/; SameSite=Lax; Secure";\n'
+        "      banner.hidden = true;\n"
+        "    });\n"
+        "  }\n"
         "})();\n"
     ),
     "analytics_beacon.html": '<script nonce="{{ nonce }}" data-profile="{{ profile_id }}">{% include "beacon.js" %}</script>\n',

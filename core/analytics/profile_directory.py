@@ -19,6 +19,11 @@ class ProfileDirectory(Protocol):
         """The owner of each public profile among ``ids`` (others left out)."""
         ...
 
+    async def consent_profiles(self, db: Database, ids: Sequence[str]) -> set[str]:
+        """Those of ``ids`` in the consent mode: visitors hashed only after they agree
+        (the others are counted without a visitor hash)."""
+        ...
+
     async def check_owned(self, owned: Owned, profile_id: str) -> None:
         """Raise ``NotFound`` unless ``profile_id`` is one of the acting user's profiles."""
         ...

@@ -1,5 +1,5 @@
 """The audit log: sensitive actions, who did them and how they ended."""
 
-from core.audit.service import AuditEntry, AuditLog
+from core.audit.service import MASK, AuditEntry, AuditLog, changes
 
-__all__ = ["AuditEntry", "AuditLog"]
+__all__ = ["MASK", "AuditEntry", "AuditLog", "changes"]

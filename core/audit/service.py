@@ -5,6 +5,7 @@ describes so both stand or fall together."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -14,6 +15,25 @@ from core.ports import Clock, Database, Row, Statement, stmt
 
 Status = Literal["success", "denied", "error"]
 _UA_MAX = 256
+# Fields an entry's before and after never show: secrets, and personal data
+# (an audit entry outlives an erasure, anonymised, and must not keep an address).
+MASKED = frozenset({"password", "password_hash", "email", "email_index", "current_password"})
+MASK = "[masked]"
+
+
+def changes(
+    before: Mapping[str, Any], after: Mapping[str, Any], *, masked: frozenset[str] = MASKED
+) -> dict[str, dict[str, Any]]:
+    """``{"before": {...}, "after": {...}}`` of the fields ``after`` changes, secrets and
+    personal data shown as ``[masked]`` (that they changed is kept, not what to)."""
+    out: dict[str, dict[str, Any]] = {"before": {}, "after": {}}
+    for field, value in after.items():
+        old = before.get(field)
+        if old == value:
+            continue
+        out["before"][field] = MASK if field in masked and old is not None else old
+        out["after"][field] = MASK if field in masked and value is not None else value
+    return out
 
 
 @dataclass(frozen=True, slots=True)

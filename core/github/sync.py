@@ -13,6 +13,7 @@ from core.github import repo
 from core.github.client import Fetched, GitHubApi
 from core.github.gate import DEFAULT_PAUSE, Gate, load_gate, save_gate
 from core.github.repo import ClaimedJob
+from core.identity import inactive_among
 from core.ids import new_id
 from core.ports import Ports, Statement
 from core.settings import Settings
@@ -29,6 +30,7 @@ LEASE_SECONDS = 300.0
 BACKOFF_BASE = 300.0  # one cron period, doubled on each failure in a row
 BACKOFF_MAX = 86_400.0
 GONE_RECHECK = 7 * 86_400.0
+CLOSED_ACCOUNT_WAIT = 86_400.0  # a deactivated account's job is looked at again a day later
 # Failures of GitHub itself (5xx, timeouts) in a row before a run stops asking.
 OUTAGE_AFTER = 3
 
@@ -191,8 +193,21 @@ async def sync_due_jobs(
         return SyncReport(paused_until=gate.paused_until)
     holder = new_id(now)
     jobs = await repo.claim_due(ports.db, holder, now, lease_seconds, allowance)
+    # A deactivated account's links are not synced: their jobs wait a day, untried.
+    closed = await inactive_among(ports.db, (job["owner_id"] for job in jobs))
+    waiting = [job for job in jobs if job["owner_id"] in closed]
+    if waiting:
+        await ports.db.batch(
+            [
+                repo.release_statement(job["id"], holder, now, now + CLOSED_ACCOUNT_WAIT)
+                for job in waiting
+            ]
+        )
+        jobs = [job for job in jobs if job["owner_id"] not in closed]
     run = SyncRun(ports, api or github_api(ports, settings), gate, holder, allowance, now)
     try:
-        return await run.run(jobs, concurrency)
+        report = await run.run(jobs, concurrency)
+        report.released += len(waiting)
+        return report
     finally:
         await save_gate(ports.kv, gate, now)

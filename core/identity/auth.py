@@ -20,7 +20,7 @@ _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 def identity(request: Request) -> Identity:
     ctx = request_context(request.scope)
-    return Identity(ctx.ports, request.app.state.settings, ctx)
+    return Identity(ctx.ports, request.app.state.settings, ctx, request.app.state.features)
 
 
 def _access_key(request: Request) -> bytes:

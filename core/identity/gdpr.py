@@ -17,6 +17,8 @@ from core.clock import iso
 from core.data.actor import Actor
 from core.data.owned import Owned
 from core.feature import Feature, erase_hooks, owned_tables
+from core.identity.oauth_repo import linked_identities
+from core.identity.pii import Pii
 from core.identity.repo import SessionRepo, UserRepo
 from core.identity.service import public_user
 from core.ports import Ports
@@ -29,10 +31,12 @@ def user_blob_prefix(user_id: str) -> str:
     return f"u/{user_id}/"
 
 
-async def export(ports: Ports, actor: Actor, features: Sequence[Feature]) -> AsyncIterator[bytes]:
+async def export(
+    ports: Ports, actor: Actor, features: Sequence[Feature], pii: Pii
+) -> AsyncIterator[bytes]:
     """Everything stored about the user, as one JSON document produced piece by piece:
     an owner of millions of analytics events does not need them all in memory."""
-    user = await UserRepo(ports.db).by_id(actor.user_id)
+    user = await UserRepo(ports.db, pii).by_id(actor.user_id)
     assert user is not None
     audit = await AuditLog(ports.db, ports.clock).list(user_id=actor.user_id, limit=10_000)
     files: list[dict[str, Any]] = []
@@ -55,6 +59,7 @@ async def export(ports: Ports, actor: Actor, features: Sequence[Feature]) -> Asy
         "exported_at": iso(ports.clock.now()),
         "user": public_user(user),
         "sessions": await SessionRepo(ports.db).for_user(actor.user_id),
+        "linked_identities": await linked_identities(ports.db, pii, actor.user_id),
         "audit": [asdict(entry) for entry in audit],
         "files": files,
     }

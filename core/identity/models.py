@@ -148,3 +148,16 @@ class AdminUserPatch(BaseModel):
     model_config = _examples({"role": "influencer"}, {"disabled": True})
     role: Literal["creator", "influencer", "admin"] | None = None
     disabled: bool | None = None
+
+
+class FirstProfileIn(BaseModel):
+    slug: str = Field(max_length=64)
+    display_name: str = Field(min_length=1, max_length=80)
+
+
+class OnboardingIn(BaseModel):
+    """Onboarding: the username and role an account goes by, and perhaps a first profile."""
+
+    username: str = Field(max_length=64)
+    role: Literal["creator", "influencer"]
+    profile: FirstProfileIn | None = None

@@ -17,6 +17,8 @@ FILES: dict[str, str] = {
         "td form, td button { margin: 0; }\n"
         "td button { padding: 0.3rem 0.6rem; font-size: 0.9rem; }\n"
         ".agent { font-size: 0.85rem; overflow-wrap: anywhere; }\n"
+        "form.inline { display: inline; }\n"
+        "form.inline button { margin: 0 0 0 0.5rem; padding: 0.2rem 0.5rem; font-size: 0.85rem; }\n"
         "{% endblock %}\n"
         "{% block body %}\n"
         "<h1>{{ user.display_name or user.username }}</h1>\n"
@@ -90,6 +92,24 @@ FILES: dict[str, str] = {
         "</table>\n"
         "</section>\n"
         "\n"
+        '<section aria-labelledby="linked-heading">\n'
+        '<h2 id="linked-heading">Sign in with</h2>\n'
+        "<ul>\n"
+        "{% for i in identities %}\n"
+        "  <li>{{ i.provider }}{% if i.display_name %} · {{ i.display_name }}{% endif %}\n"
+        '    <span class="muted">since <time datetime="{{ i.created_at }}">{{ i.created }}</time></span>\n'
+        '    <form method="post" action="/account/identities/{{ i.id }}/unlink" class="inline">\n'
+        '      <button type="submit" class="secondary" aria-label="Unlink {{ i.provider }}">Unlink</button>\n'
+        "    </form></li>\n"
+        "{% else %}\n"
+        '  <li class="muted">No linked accounts.</li>\n'
+        "{% endfor %}\n"
+        "</ul>\n"
+        '{% for p in providers %}{% if p not in identities|map(attribute="provider")|list %}\n'
+        '<p><a href="/auth/oauth/{{ p }}/start?next=/account">Link {{ p }}</a></p>\n'
+        "{% endif %}{% endfor %}\n"
+        "</section>\n"
+        "\n"
         '<section aria-labelledby="export-heading">\n'
         '<h2 id="export-heading">Your data</h2>\n'
         "<p>Everything stored about you (account, profiles, links, uploads' records, numbers), as one\n"
@@ -121,6 +141,38 @@ FILES: dict[str, str] = {
         '  <button type="submit">Sign in</button>\n'
         "</form>\n"
         '<p class="muted">No account? <a href="/register">Create one</a>.</p>\n'
+        "{% endblock %}\n"
+    ),
+    "oauth_error.html": (
+        '{% extends "base.html" %}\n'
+        "{% block title %}Sign-in did not finish · creator-edge{% endblock %}\n"
+        "{% block body %}\n"
+        "<h1>Sign-in did not finish</h1>\n"
+        '<p role="alert">{{ error }}</p>\n'
+        '<p><a href="/login">Back to sign in</a></p>\n'
+        "{% endblock %}\n"
+    ),
+    "onboarding.html": (
+        '{% extends "base.html" %}\n'
+        "{% block title %}Welcome · creator-edge{% endblock %}\n"
+        "{% block body %}\n"
+        "<h1>Welcome</h1>\n"
+        "<p>Pick the name people will find you by, and what you do. You can add a profile page now or later.</p>\n"
+        '{% if error %}<p role="alert" class="error">{{ error }}</p>{% endif %}\n'
+        '<form method="post" action="/onboarding">\n'
+        '  <label for="username">Username</label>\n'
+        '  <input id="username" name="username" required minlength="3" maxlength="30" value="{{ form.username }}" autocomplete="username">\n'
+        "  <fieldset>\n"
+        "    <legend>I am</legend>\n"
+        '    <label><input type="radio" name="role" value="creator" {% if form.role != "influencer" %}checked{% endif %}> a creator (I make things: code, art, writing)</label>\n'
+        '    <label><input type="radio" name="role" value="influencer" {% if form.role == "influencer" %}checked{% endif %}> an influencer (I grow and reach an audience)</label>\n'
+        "  </fieldset>\n"
+        '  <label for="slug">Profile page address (optional)</label>\n'
+        '  <input id="slug" name="slug" maxlength="30" value="{{ form.slug }}" placeholder="your-name">\n'
+        '  <label for="display_name">Profile name (optional)</label>\n'
+        '  <input id="display_name" name="display_name" maxlength="80" value="{{ form.display_name }}">\n'
+        '  <button type="submit">Continue</button>\n'
+        "</form>\n"
         "{% endblock %}\n"
     ),
     "register.html": (

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import Any, Literal, TypedDict, cast
 
+from core.identity.pii import Pii, email_aad, is_sealed
 from core.ports import Database, Statement, stmt
 
 USER_COLUMNS = (
-    "id, email, username, role, display_name, metadata, created_at, updated_at, deleted_at"
+    "id, email, username, role, display_name, metadata, created_at, updated_at, deleted_at,"
+    " erase_after, onboarded, has_password"
 )
 SESSION_COLUMNS = (
     "id, user_id, family_id, kind, generation, device, created_at, last_active_at, expires_at,"
@@ -28,12 +30,17 @@ class UserRow(TypedDict):
     created_at: str
     updated_at: str
     deleted_at: str | None
+    # d1_migrations/0021_account_trust.sql, 0022_oauth_consent.sql
+    erase_after: str | None
+    onboarded: int
+    has_password: int
 
 
 class UserCredentials(UserRow):
     """A row of ``users`` (d1_migrations/0002_identity.sql), hash included."""
 
     password_hash: str
+    email_index: str | None
 
 
 class SessionRow(TypedDict):
@@ -70,10 +77,33 @@ class SessionState(SessionRecord):
 
 
 class UserRepo:
-    def __init__(self, db: Database) -> None:
-        self.db = db
+    """Emails leave this class in the clear and enter it sealed (``Pii``): the rows
+    hold ciphertext and a blind index, never the address."""
 
-    def insert_statement(self, user: dict[str, Any]) -> Statement:
+    def __init__(self, db: Database, pii: Pii | None = None) -> None:
+        self.db = db
+        self.pii = pii
+
+    def _need_pii(self) -> Pii:
+        if self.pii is None:
+            raise RuntimeError("UserRepo made without Pii reads or writes an email")
+        return self.pii
+
+    async def _plain(self, row: Any) -> Any:
+        if row is not None and is_sealed(row["email"]):
+            row = dict(row)
+            row["email"] = await self._need_pii().open(row["email"], email_aad(row["id"]))
+        return row
+
+    async def sealed_email(self, user_id: str, email: str) -> dict[str, str | None]:
+        """The two columns an address is stored as ("" is no address: no index)."""
+        pii = self._need_pii()
+        index = pii.index(email) if email else None
+        return {"email": await pii.seal(email, email_aad(user_id)), "email_index": index}
+
+    async def insert_statement(self, user: dict[str, Any]) -> Statement:
+        """The INSERT for a new user; its plain ``email`` is sealed on the way."""
+        user = {**user, **await self.sealed_email(user["id"], user["email"])}
         columns = list(user)
         return stmt(
             f"INSERT INTO users ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",  # noqa: S608
@@ -82,15 +112,35 @@ class UserRepo:
 
     async def by_id(self, user_id: str) -> UserRow | None:
         row = await self.db.first(f"SELECT {USER_COLUMNS} FROM users WHERE id = ?", user_id)  # noqa: S608
-        return cast(UserRow | None, row)
+        return cast(UserRow | None, await self._plain(row))
 
     async def credentials_by_login(self, login: str) -> UserCredentials | None:
-        """The user whose email or username is ``login`` (already normalised), with its hash."""
+        """The user whose email or username is ``login`` (already normalised), with its hash.
+        An email is found by its blind index (a row not yet indexed, by its plain value)."""
+        index = self._need_pii().index(login) if "@" in login else None
         row = await self.db.first(
-            f"SELECT {USER_COLUMNS}, password_hash FROM users WHERE email = ?1 OR username = ?1",  # noqa: S608
+            f"SELECT {USER_COLUMNS}, password_hash, email_index FROM users"  # noqa: S608
+            " WHERE email_index = ?1 OR username = ?2 OR (email_index IS NULL AND email = ?2)",
+            index,
             login,
         )
-        return cast(UserCredentials | None, row)
+        return cast(UserCredentials | None, await self._plain(row))
+
+    async def credentials_by_id(self, user_id: str) -> UserCredentials | None:
+        row = await self.db.first(
+            f"SELECT {USER_COLUMNS}, password_hash, email_index FROM users WHERE id = ?",  # noqa: S608
+            user_id,
+        )
+        return cast(UserCredentials | None, await self._plain(row))
+
+    async def id_by_email(self, email: str) -> str | None:
+        """The account holding ``email`` (normalised), if any."""
+        row = await self.db.first(
+            "SELECT id FROM users WHERE email_index = ? OR (email_index IS NULL AND email = ?)",
+            self._need_pii().index(email),
+            email,
+        )
+        return row["id"] if row else None
 
     async def password_hash(self, user_id: str) -> str | None:
         row = await self.db.first("SELECT password_hash FROM users WHERE id = ?", user_id)
@@ -98,18 +148,18 @@ class UserRepo:
 
     async def taken(self, email: str | None, username: str | None) -> set[str]:
         """Which of ``email`` and ``username`` another account already holds."""
-        rows = await self.db.all(
-            "SELECT email, username FROM users WHERE email = ? OR username = ?", email, username
-        )
         taken: set[str] = set()
-        for row in rows:
-            if email is not None and row["email"] == email:
-                taken.add("email")
-            if username is not None and row["username"] == username:
-                taken.add("username")
+        if email is not None and await self.id_by_email(email) is not None:
+            taken.add("email")
+        if username is not None and await self.db.first(
+            "SELECT id FROM users WHERE username = ?", username
+        ):
+            taken.add("username")
         return taken
 
     async def update(self, user_id: str, values: dict[str, Any], now: str) -> None:
+        if "email" in values:
+            values = {**values, **await self.sealed_email(user_id, values["email"])}
         sets = ", ".join(f"{column} = ?" for column in values)
         await self.db.run(
             f"UPDATE users SET {sets}, updated_at = ? WHERE id = ?",  # noqa: S608 (fixed columns)
@@ -121,14 +171,16 @@ class UserRepo:
     async def page(
         self, *, role: str | None, query: str | None, before_id: str | None, limit: int
     ) -> list[UserRow]:
+        """Users newest first; ``query`` matches part of a username, or a whole email
+        (emails are sealed: only their blind index can be searched)."""
         clauses, params = ["1 = 1"], []
         if role:
             clauses.append("role = ?")
             params.append(role)
         if query:
-            clauses.append("(email LIKE ? ESCAPE '\\' OR username LIKE ? ESCAPE '\\')")
+            clauses.append("(username LIKE ? ESCAPE '\\' OR email_index = ?)")
             like = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            params.extend([like, like])
+            params.extend([like, self._need_pii().index(query.strip().lower())])
         if before_id:
             clauses.append("id < ?")
             params.append(before_id)
@@ -138,7 +190,7 @@ class UserRepo:
             *params,
             limit,
         )
-        return cast(list[UserRow], rows)
+        return cast(list[UserRow], [await self._plain(r) for r in rows])
 
     def delete_statement(self, user_id: str) -> Statement:
         return stmt("DELETE FROM users WHERE id = ?", user_id)

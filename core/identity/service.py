@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.audit import AuditLog
+from core.audit import changes as audit_changes
 from core.clock import iso
 from core.data.actor import ROLES, Actor
 from core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from core.http.context import RequestContext
-from core.identity import validation
+from core.identity import standing, validation
 from core.identity.passwords import PasswordHasher
+from core.identity.pii import pii_of
 from core.identity.repo import UserCredentials, UserRepo, UserRow
 from core.identity.sessions import Kind, NewSession, Sessions
 from core.identity.tokens import ACCESS_TTL, issue_access, signing_key
@@ -20,6 +23,12 @@ from core.ids import new_id
 from core.jsonvalue import stored_object
 from core.ports import IntegrityError, Ports
 from core.settings import Settings
+
+if TYPE_CHECKING:
+    from core.feature import Feature
+
+
+REAUTH_WINDOW = 600  # a provider sign-in this recent confirms a password-less account
 
 
 class SignInRefused(Unauthorized):
@@ -58,11 +67,20 @@ def _invalid(field: str, error: validation.ValidationError) -> Invalid:
 
 
 class Identity:
-    def __init__(self, ports: Ports, settings: Settings, ctx: RequestContext | None = None) -> None:
+    def __init__(
+        self,
+        ports: Ports,
+        settings: Settings,
+        ctx: RequestContext | None = None,
+        features: Sequence[Feature] = (),
+    ) -> None:
         assert settings.secret_key is not None
         self.ports = ports
         self.ctx = ctx
-        self.users = UserRepo(ports.db)
+        self.settings = settings
+        self.features = features
+        self.pii = pii_of(ports.cipher, settings)
+        self.users = UserRepo(ports.db, self.pii)
         self.access_key = signing_key(settings.secret_key.get_secret_value(), "access-token")
         self.sessions = Sessions(
             ports,
@@ -139,7 +157,7 @@ class Identity:
             "created_at": now,
             "updated_at": now,
         }
-        statement = self.users.insert_statement(user)
+        statement = await self.users.insert_statement(user)
         audit = self.audit.statement(
             "account.registered", user_id=user["id"], **self._audit_fields()
         )
@@ -157,7 +175,9 @@ class Identity:
         """Unknown accounts and wrong passwords get the same answer in about the same time."""
         normalized = login.strip().lower()
         row = await self.users.credentials_by_login(normalized) if normalized else None
-        if row is None or row["deleted_at"] is not None:
+        if row is not None and row["deleted_at"] is not None and not self._restorable(row):
+            row = None  # erased soon, or closed by an admin: as if it were not there
+        if row is None or not row["has_password"]:
             await self.hasher.verify_decoy(password)
             await self.record("auth.login", status="denied", details={"reason": "bad_credentials"})
             raise Unauthorized("The email, username or password is wrong.", code="bad_credentials")
@@ -176,8 +196,53 @@ class Identity:
                 {"password_hash": await self.hasher.hash(password)},
                 iso(self.ports.clock.now()),
             )
+        if row["deleted_at"] is not None:
+            row = await self.restore(row["id"])
         await self.record("auth.login", user_id=row["id"], details={"kind": kind})
         return await self._sign_in(row, kind)
+
+    def _restorable(self, row: UserRow) -> bool:
+        """Deactivated by its owner and still within the grace period."""
+        erase_after = row["erase_after"]
+        return erase_after is not None and erase_after > iso(self.ports.clock.now())
+
+    async def restore(self, user_id: str) -> UserCredentials:
+        """Signing in within the grace period: the account and its pages are back."""
+        await self.users.update(
+            user_id, {"deleted_at": None, "erase_after": None}, iso(self.ports.clock.now())
+        )
+        await self.record(
+            "account.restored",
+            user_id=user_id,
+            details={"before": {"deactivated": True}, "after": {"deactivated": False}},
+        )
+        await standing.notify(self.ports, self.features, user_id)
+        row = await self.users.credentials_by_id(user_id)
+        assert row is not None
+        return row
+
+    async def deactivate_me(self, actor: Actor) -> UserRow:
+        """``DELETE /api/me``: the account is closed at once (sessions end, public pages,
+        redirects, analytics and syncs stop) and erased when the grace period ends,
+        unless its owner signs in again before."""
+        now = self.ports.clock.now()
+        erase_after = iso(now + self.settings.account_grace_days * 86400)
+        await self.users.update(
+            actor.user_id, {"deleted_at": iso(now), "erase_after": erase_after}, iso(now)
+        )
+        await self.sessions.revoke_all(actor.user_id, "account_deactivated")
+        await self.record(
+            "account.deactivated",
+            user_id=actor.user_id,
+            details={
+                "before": {"deactivated": False},
+                "after": {"deactivated": True, "erase_after": erase_after},
+            },
+        )
+        await standing.notify(self.ports, self.features, actor.user_id)
+        user = await self.users.by_id(actor.user_id)
+        assert user is not None
+        return user
 
     async def refresh(self, refresh_token: str) -> SignedIn:
         try:
@@ -266,10 +331,24 @@ class Identity:
                 user_id=actor.user_id,
                 details=sorted(k for k in values if k in ("email", "username")),
             )
+        diff = audit_changes(
+            {**user, "password_hash": "old"},
+            {k: v for k, v in values.items() if k != "email_index"},
+        )
+        if diff["after"]:
+            await self.record("account.updated", user_id=actor.user_id, details=diff)
         return await self.me(actor)
 
     async def confirm_password(self, actor: Actor, password: str | None) -> None:
-        """Re-authentication for sensitive changes: ``Forbidden`` unless ``password`` is right."""
+        """Re-authentication for sensitive changes: ``Forbidden`` unless ``password`` is
+        right. An account without a password (made by a provider) re-authenticates by
+        a provider sign-in of the last ``REAUTH_WINDOW`` seconds instead."""
+        row = await self.users.credentials_by_id(actor.user_id)
+        if row is not None and not row["has_password"] and actor.session_id:
+            session = await self.sessions.find(actor.session_id)
+            started = session["created_at"] if session else ""
+            if started >= iso(self.ports.clock.now() - REAUTH_WINDOW):
+                return
         stored = await self.users.password_hash(actor.user_id)
         if not password or stored is None or not (await self.hasher.verify(password, stored)).ok:
             await self.record("account.reauth", status="denied", user_id=actor.user_id)
@@ -292,12 +371,17 @@ class Identity:
             values["role"] = role
         if disabled is not None:
             values["deleted_at"] = iso(self.ports.clock.now()) if disabled else None
+            # An admin's deactivation lasts until an admin lifts it: no grace period,
+            # no erasure by the cron, no restoring by signing in.
+            values["erase_after"] = None
         if values:
             await self.users.update(user_id, values, iso(self.ports.clock.now()))
         if disabled:
             await self.sessions.revoke_all(user_id, "disabled_by_admin")
         elif role is not None and role != user["role"]:
             await self.sessions.recache_role(user_id, role)
+        if disabled is not None and disabled != (user["deleted_at"] is not None):
+            await standing.notify(self.ports, self.features, user_id)
         await self.record(
             "admin.user_changed",
             user_id=admin.user_id,
@@ -305,6 +389,10 @@ class Identity:
             details={
                 "from_role": user["role"],
                 **{k: v for k, v in (("role", role), ("disabled", disabled)) if v is not None},
+                **audit_changes(
+                    {"role": user["role"], "disabled": user["deleted_at"] is not None},
+                    {k: v for k, v in (("role", role), ("disabled", disabled)) if v is not None},
+                ),
             },
         )
         updated = await self.users.by_id(user_id)
@@ -312,12 +400,14 @@ class Identity:
         return updated
 
 
-async def set_role_by_login(ports: Ports, login: str, role: str) -> UserCredentials | None:
+async def set_role_by_login(
+    ports: Ports, settings: Settings, login: str, role: str
+) -> UserCredentials | None:
     """From the machine itself (the command line), how the first admin is made:
     the account's row before the change, or None when no account has ``login``."""
     if role not in ROLES:
         raise Invalid(f"The role is one of {', '.join(ROLES)}.")
-    users = UserRepo(ports.db)
+    users = UserRepo(ports.db, pii_of(ports.cipher, settings))
     user = await users.credentials_by_login(login.strip().lower())
     if user is None:
         return None

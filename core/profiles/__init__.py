@@ -9,7 +9,7 @@ from __future__ import annotations
 from core.feature import Feature
 from core.profiles import page_files, routes
 from core.profiles.asset_references import AvatarReferences, avatar_removed
-from core.profiles.directory import Directory
+from core.profiles.directory import Directory, FirstProfile, PagesOfStanding
 from core.profiles.editor import routes as pages
 from core.profiles.public_page import routes as public
 from core.profiles.public_page.page import forget_owner, owner_pages_changed
@@ -23,7 +23,8 @@ FEATURE = Feature(
     owned_tables=(LINKS, PROFILES),
     # An erased account's pages leave the KV cache at once.
     erase_hooks=(forget_owner,),
-    provides=(AvatarReferences(), Directory()),
+    # A closed account's cached pages go at once (core.identity.standing).
+    provides=(AvatarReferences(), Directory(), PagesOfStanding(), FirstProfile()),
     templates=page_files.FILES,
 )
 

@@ -6,6 +6,8 @@ the body holds."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
@@ -34,6 +36,9 @@ class ProfileIn(BaseModel):
     bio: str | None = Field(default=None, max_length=_LOOSE)
     avatar_asset_id: str | None = Field(default=None, max_length=64)
     is_public: bool = True
+    # How visitors are counted: without a visitor hash (no consent needed), or with
+    # one only for visitors who agreed (a banner asks). DNT and GPC win either way.
+    analytics_mode: Literal["anonymous", "consent"] = "anonymous"
 
 
 class ProfilePatch(BaseModel):
@@ -43,6 +48,7 @@ class ProfilePatch(BaseModel):
     bio: str | None = Field(default=None, max_length=_LOOSE)
     avatar_asset_id: str | None = Field(default=None, max_length=64)
     is_public: bool | None = None
+    analytics_mode: Literal["anonymous", "consent"] | None = None
 
 
 class LinkIn(BaseModel):
@@ -104,6 +110,7 @@ class ProfileOut(BaseModel):
     avatar_asset_id: str | None
     avatar_url: str | None = None
     is_public: bool
+    analytics_mode: str = "anonymous"
     url: str
     created_at: str
     updated_at: str

@@ -371,6 +371,10 @@ FILES: dict[str, str] = {
         ".title { display: block; font-weight: 600; }\n"
         ".meta { display: block; font-size: 0.85rem; color: var(--muted); }\n"
         ".empty { color: var(--muted); }\n"
+        ".consent { max-width: 36rem; margin: 2rem auto 0; padding: 0.85rem 1rem; border-radius: 12px;\n"
+        "  background: var(--card); font-size: 0.95rem; text-align: center; }\n"
+        ".consent button { font: inherit; margin: 0.25rem; padding: 0.4rem 1rem; border-radius: 8px;\n"
+        "  border: 2px solid var(--accent); background: var(--bg); color: var(--text); cursor: pointer; }\n"
         "</style>\n"
         "</head>\n"
         "<body>\n"
@@ -396,6 +400,12 @@ FILES: dict[str, str] = {
         "</ul>\n"
         "</nav>\n"
         "</main>\n"
+        '{% if profile.analytics_mode == "consent" %}\n'
+        '<aside id="ce-consent" class="consent" aria-label="Visitor counting">\n'
+        "<p>May this page recognise you when you come back, to count visitors? Nothing names you, and your visit is counted either way.</p>\n"
+        '<button type="button" data-consent="yes">Yes</button><button type="button" data-consent="no">No</button>\n'
+        "</aside>\n"
+        "{% endif %}\n"
         '{% with profile_id = profile.id %}{% include "analytics_beacon.html" %}{% endwith %}\n'
         "</body>\n"
         "</html>\n"

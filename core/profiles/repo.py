@@ -11,10 +11,11 @@ import base64
 import json
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, TypedDict, cast
+from typing import Any, Literal, TypedDict, cast
 
 from core.data.owned import Owned, OwnedTable, Page
 from core.errors import BadRequest
+from core.identity import account_active, inactive_among
 from core.ports import Database, Param, Statement, stmt
 
 # A links cursor wraps the last position and id seen.
@@ -36,6 +37,8 @@ class PublicProfile(TypedDict):
     avatar_asset_id: str | None
     version: int
     updated_at: str
+    # d1_migrations/0022_oauth_consent.sql: how visitors are counted (issue 15).
+    analytics_mode: Literal["anonymous", "consent"]
 
 
 class ProfileRow(PublicProfile):
@@ -288,7 +291,20 @@ class PublicRepo:
             " AND id IN (SELECT value FROM json_each(?))",
             json.dumps(sorted(set(ids))),
         )
-        return {row["id"]: row["owner_id"] for row in rows}
+        # A deactivated account's profiles collect nothing (issue 15).
+        closed = await inactive_among(self.db, (row["owner_id"] for row in rows))
+        return {row["id"]: row["owner_id"] for row in rows if row["owner_id"] not in closed}
+
+    async def consent_profiles(self, ids: Sequence[str]) -> set[str]:
+        """Those of ``ids`` whose visitors are hashed only after they consent."""
+        if not ids:
+            return set()
+        rows = await self.db.all(
+            "SELECT id FROM profiles WHERE analytics_mode = 'consent'"
+            " AND id IN (SELECT value FROM json_each(?))",
+            json.dumps(sorted(set(ids))),
+        )
+        return {row["id"] for row in rows}
 
     async def slugs_of(self, owner_id: str) -> list[str]:
         rows = await self.db.all("SELECT slug FROM profiles WHERE owner_id = ?", owner_id)
@@ -296,10 +312,12 @@ class PublicRepo:
 
     async def profile_by_slug(self, slug: str) -> PublicProfile | None:
         row = await self.db.first(
-            "SELECT id, owner_id, slug, display_name, bio, avatar_asset_id, version, updated_at"
-            " FROM profiles WHERE slug = ? AND is_public = 1",
+            "SELECT id, owner_id, slug, display_name, bio, avatar_asset_id, version, updated_at,"
+            " analytics_mode FROM profiles WHERE slug = ? AND is_public = 1",
             slug,
         )
+        if row is not None and not await account_active(self.db, row["owner_id"]):
+            return None  # the owner closed the account (or an admin did): no page
         return cast(PublicProfile | None, row)
 
     async def active_links(self, profile_id: str) -> list[PublicLink]:
@@ -318,6 +336,8 @@ class PublicRepo:
             " WHERE l.id = ? AND l.is_active = 1 AND p.is_public = 1",
             link_id,
         )
+        if row is not None and not await account_active(self.db, row["owner_id"]):
+            return None
         return cast(LinkTarget | None, row)
 
 

@@ -58,6 +58,7 @@ def profile_out(row: ProfileRow, *, avatar_url: str | None = None) -> ProfileOut
         avatar_asset_id=row["avatar_asset_id"],
         avatar_url=avatar_url,
         is_public=bool(row["is_public"]),
+        analytics_mode=row["analytics_mode"],
         url=public_path(row["slug"]),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
@@ -133,6 +134,7 @@ class Profiles:
             "bio": self._bio(body.bio),
             "avatar_asset_id": await self._avatar(body.avatar_asset_id),
             "is_public": int(body.is_public),
+            "analytics_mode": body.analytics_mode,
         }
         await self._free_slug(slug)
         now = self._now()
@@ -186,13 +188,19 @@ class Profiles:
             if changes["is_public"] is None:
                 raise Invalid("is_public is true or false.", details=[{"field": "is_public"}])
             values["is_public"] = int(changes["is_public"])
+        if changes.get("analytics_mode") is not None:
+            values["analytics_mode"] = changes["analytics_mode"]
         if values.get("slug", row["slug"]) != row["slug"]:
             await self._free_slug(values["slug"], profile_id)
         if not values:
             return await self.get(profile_id)
         values["updated_at"] = iso(self._now())
         statements = [self.repo.update_profile(profile_id, values)]
-        audited = {"slug": row["slug"], "is_public": row["is_public"]}
+        audited = {
+            "slug": row["slug"],
+            "is_public": row["is_public"],
+            "analytics_mode": row["analytics_mode"],
+        }
         noted = {k: values[k] for k, was in audited.items() if k in values and values[k] != was}
         if noted:
             statements.append(self._audit("profile.updated", profile_id, noted))

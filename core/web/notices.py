@@ -12,7 +12,11 @@ NOTICES: dict[str, str] = {
     "email_saved": "Your email address is changed.",
     "password_saved": "Your password is changed. Your other sessions were signed out.",
     "session_ended": "That session is signed out.",
-    "account_deleted": "Your account and everything it held are deleted.",
+    "identity_unlinked": "That sign-in provider is unlinked.",
+    "account_closed": (
+        "Your account is closed. Sign in again within its grace period to restore it;"
+        " after that it is erased with everything it held."
+    ),
     # editor
     "profile_created": "Profile created. Add your first link below.",
     "profile_saved": "Profile saved.",

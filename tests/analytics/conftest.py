@@ -58,7 +58,11 @@ async def events(runtime, where: str = "1", *params) -> list[dict]:
 
 @pytest.fixture
 async def site(alice) -> Site:
-    made = await alice.post("/api/profiles", json={"slug": "alice-page", "display_name": "Alice"})
+    # The consent mode, and visitors (below) who agreed: visitor hashes are counted.
+    made = await alice.post(
+        "/api/profiles",
+        json={"slug": "alice-page", "display_name": "Alice", "analytics_mode": "consent"},
+    )
     assert made.status_code == 201, made.text
     profile_id = made.json()["id"]
     links = []
@@ -80,6 +84,7 @@ async def visitor(app) -> AsyncIterator:
     def make(ip: str, user_agent: str, **headers: str) -> httpx.AsyncClient:
         client = make_client(app, ip=ip)
         client.headers["user-agent"] = user_agent
+        client.headers["cookie"] = "ce_consent=1"  # agreed on the page's banner
         client.headers.update(headers)
         opened.append(client)
         return client

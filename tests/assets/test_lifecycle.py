@@ -125,13 +125,18 @@ async def test_someone_else_sees_none_of_it(alice, bob) -> None:
     assert (await alice.get(f"/api/assets/{asset['id']}")).status_code == 200
 
 
-async def test_export_lists_the_files_and_erasure_deletes_them(alice, runtime) -> None:
+async def test_export_lists_the_files_and_erasure_deletes_them(
+    alice, runtime, settings, clock
+) -> None:
+    from tests.identity.test_gdpr import end_grace_period
+
     asset = (await upload(alice, jpeg())).json()
     export = (await alice.get("/api/me/export")).json()
     assert [r["id"] for r in export["data"]["asset_uploads"]] == [asset["id"]]
     assert len(export["files"]) == 2
     erased = await alice.request("DELETE", "/api/me", json={"password": "correct horse battery"})
     assert erased.status_code == 204
+    await end_grace_period(runtime, settings, clock)  # closing erases after the grace period
     assert await rows(runtime) == []
     assert (await runtime.ports().blobs.list(f"u/{user_id(alice)}/")).items == []
 

@@ -38,7 +38,8 @@ def _make_traffic(server: Server, slug: str, profile_id: str, link_ids: list[str
     clicks = 0
     for i, agent in enumerate(AGENTS):
         with server.client(follow_redirects=False) as visitor:
-            headers = {"user-agent": agent, "accept": "text/html"}
+            # Visitors who agreed on the consent banner: they are counted as visitors.
+            headers = {"user-agent": agent, "accept": "text/html", "cookie": "ce_consent=1"}
             if i == 0:
                 headers["referer"] = REFERRER
             query = "?utm_source=newsletter" if i == 1 else ""
@@ -61,7 +62,7 @@ def _make_traffic(server: Server, slug: str, profile_id: str, link_ids: list[str
             beacon = visitor.post(
                 "/api/collect",
                 json={"events": points},
-                headers={"user-agent": agent, "origin": server.base_url},
+                headers={"user-agent": agent, "origin": server.base_url, "cookie": "ce_consent=1"},
             )
             assert beacon.status_code == 202, beacon.text
     return clicks

@@ -155,19 +155,21 @@ def test_a_person_does_everything_in_the_browser(page, server, tmp_path) -> None
     assert exported["user"]["display_name"] == "Walker W."
     walk.at("account-done", None)
 
-    # Deletion, after its confirm step with the password.
+    # Deletion, after its confirm step with the password, and the restore.
     walk.follow(
         "confirm-delete", lambda: page.get_by_role("button", name="Delete my account").click()
     )
     page.get_by_label("Your password").fill(new_password)
     walk.follow("deleted", lambda: page.get_by_role("button", name="Delete my account").click())
-    notice(page, "Your account and everything it held are deleted.")
+    notice(page, "Your account is closed.")
     with server.client() as client:
-        gone = client.post(
-            "/api/auth/login", json={"login": account.username, "password": new_password}
-        )
-        assert gone.status_code == 401
-        assert client.get(f"/p/{slug}").status_code == 404
+        assert client.get(f"/p/{slug}").status_code == 404  # closed: the page is gone
+    # ... and restored by signing in again within the grace period.
+    sign_in(page, Account(account.username, account.email, new_password))
+    walk.at("restored", None)
+    assert page.get_by_role("heading", level=1).inner_text() == "Walker W."
+    with server.client() as client:
+        assert client.get(f"/p/{slug}").status_code == 200
 
     assert walk.findings == [], "\n".join(walk.findings)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
 from tests.browser.conftest import sign_up
 from tests.browser.test_editor import call_api
 
@@ -68,3 +70,35 @@ def test_the_public_page_works_without_javascript(browser, server, page) -> None
         assert visitor.get_by_text("Notes on the engine.").is_visible()
     finally:
         context.close()
+
+
+def test_the_consent_banner_passes_the_audit_and_keeps_the_answer(page, server) -> None:
+    """Issue 15: only a profile in the consent mode shows the banner; it passes the
+    page's audit (axe-core, Lighthouse's checks) and the answer is a cookie the
+    beacon carries, after which the banner stays hidden."""
+    from tests.browser.audit import AXE, audit
+
+    if not AXE.is_file():
+        pytest.skip("axe-core is missing: npm install")
+    sign_up(page)
+    slug = make_public_profile(page, server)
+    call_api(
+        page, "PATCH", f"/api/profiles/{_profile_id(page, slug)}", {"analytics_mode": "consent"}
+    )
+    page.context.clear_cookies()
+    response = page.goto(f"/p/{slug}")
+    page.wait_for_load_state("load")
+    banner = page.get_by_role("complementary", name="Visitor counting")
+    assert banner.is_visible()
+    assert audit(page, response) == []
+    banner.get_by_role("button", name="Yes").click()
+    assert not banner.is_visible()
+    cookies = {c["name"]: c["value"] for c in page.context.cookies()}
+    assert cookies.get("ce_consent") == "1"
+    page.reload()
+    assert not page.get_by_role("complementary", name="Visitor counting").is_visible()
+
+
+def _profile_id(page, slug: str) -> str:
+    listed = call_api(page, "GET", "/api/profiles", None)
+    return next(p["id"] for p in listed["items"] if p["slug"] == slug)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 # Where the product is assembled: they may import every feature (through its surface).
 COMPOSITION_ROOTS = frozenset(
-    {"core.app", "core.features", "core.local", "core.cli", "core.__main__"}
+    {"core.app", "core.features", "core.local", "core.cli", "core.local_trust", "core.__main__"}
 )
 
 

@@ -329,3 +329,25 @@ async def test_a_job_moved_to_another_repo_mid_sync_keeps_the_new_repo(
     assert result.changes == 0
     job = await links.job(link_id)
     assert (job["repo_name"], job["status"], job["stars"]) == ("starlette", "pending", None)
+
+
+async def test_a_closed_accounts_links_are_not_synced(
+    runtime, settings, github, links, clock
+) -> None:
+    """Issue 15: a deactivated account's jobs wait a day, untried; the others sync."""
+    from core.github.sync import CLOSED_ACCOUNT_WAIT
+
+    github.add("encode", "httpx", stars=12)
+    alice, bob = await links.user("alice"), await links.user("bobby")
+    closed_link = await links.add(alice, URL)
+    open_link = await links.add(bob, URL)
+    await links.db.run("UPDATE users SET deleted_at = 'x' WHERE id = ?", alice.owner_id)
+
+    report = await sync(runtime, settings)
+
+    assert (report.claimed, report.requests, report.released) == (1, 1, 1)
+    assert [s.path for s in github.seen] == ["/repos/encode/httpx"]
+    waiting = await links.job(closed_link)
+    assert waiting["lease_holder"] is None and waiting["last_sync_at"] is None
+    assert waiting["next_sync_at"] == clock.now() + CLOSED_ACCOUNT_WAIT
+    assert (await links.job(open_link))["status"] == "success"

@@ -114,6 +114,7 @@ async def test_export_downloads_and_deletion_asks_for_the_password(client, sessi
     post = {**ORIGIN, **session}
     asked = await client.post("/account/delete", headers=post)
     assert asked.status_code == 200 and 'name="password"' in asked.text
+    assert "After 30 days it is erased" in asked.text
     assert (await client.get("/api/me", headers=session)).status_code == 200
     wrong = await client.post(
         "/account/delete", headers=post, data={"confirm": "1", "password": "x"}
@@ -123,10 +124,15 @@ async def test_export_downloads_and_deletion_asks_for_the_password(client, sessi
     gone = await client.post(
         "/account/delete", headers=post, data={"confirm": "1", "password": PASSWORD}
     )
-    assert gone.status_code == 303 and gone.headers["location"] == "/?done=account_deleted"
+    assert gone.status_code == 303 and gone.headers["location"] == "/?done=account_closed"
     assert (await client.get("/api/me", headers=session)).status_code == 401
     home = await client.get(gone.headers["location"])
-    assert "Your account and everything it held are deleted." in home.text
+    assert "Your account is closed. Sign in again within its grace period" in home.text
+    # Within the grace period, signing in again restores it.
+    back = await client.post("/login", headers=ORIGIN, data={"login": "dora", "password": PASSWORD})
+    assert back.status_code == 303
+    cookie = {"cookie": back.headers["set-cookie"].split(";", 1)[0]}
+    assert (await client.get("/api/me", headers=cookie)).json()["username"] == "dora"
 
 
 @pytest.mark.parametrize(

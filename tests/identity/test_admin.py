@@ -52,7 +52,12 @@ async def test_role_change_applies_at_once_and_is_audited(alice, bob, runtime, c
         await alice.get("/api/admin/audit", headers=admin, params={"action": "admin.user_changed"})
     ).json()["items"]
     assert len(log) == 2 and all(e["resource"] == bob_id for e in log)
-    assert log[0]["details"] == {"from_role": "admin", "disabled": True}
+    assert log[0]["details"] == {
+        "from_role": "admin",
+        "disabled": True,
+        "before": {"disabled": False},
+        "after": {"disabled": True},
+    }
 
 
 async def test_an_admin_cannot_demote_themself(alice, runtime) -> None:

@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 from core.feature import owned_tables
+from core.features import run_cron
 from core.identity.gdpr import user_blob_prefix
+from core.jobs.schedule import DAILY
 from tests.conftest import bearer, make_client, register
+
+
+async def end_grace_period(runtime, settings, clock) -> None:
+    """Past the grace period of a closed account, then the daily cron."""
+    clock.advance(settings.account_grace_days * 86400 + 1)
+    await run_cron(DAILY, runtime.ports(), settings, scheduled_time=clock.now())
+
 
 # Tables identity handles itself (or that hold no one's data).
 IDENTITY_TABLES = {"users", "sessions", "audit_log"}
@@ -40,7 +49,9 @@ async def test_every_table_with_an_owner_is_covered(app, runtime) -> None:
     assert len(names) == len(set(names)), "two features declare the same table"
 
 
-async def test_export_holds_the_account_and_erasure_removes_it(app, runtime) -> None:
+async def test_export_holds_the_account_and_erasure_removes_it(
+    app, runtime, settings, clock
+) -> None:
     async with make_client(app) as client:
         tokens = await register(client, "alice")
         other = await register(client, "bobby")
@@ -69,6 +80,7 @@ async def test_export_holds_the_account_and_erasure_removes_it(app, runtime) -> 
         )
         assert erased.status_code == 204
         assert (await client.get("/api/me", headers=bearer(tokens))).status_code == 401
+        await end_grace_period(runtime, settings, clock)
         login = await client.post(
             "/api/auth/login", json={"username": "alice", "password": "correct horse battery"}
         )
@@ -88,7 +100,9 @@ async def test_export_holds_the_account_and_erasure_removes_it(app, runtime) -> 
     assert (await db.first("SELECT count(*) AS n FROM users"))["n"] == 1
 
 
-async def test_export_pages_and_erasure_chunks_cover_every_row(alice, runtime, monkeypatch) -> None:
+async def test_export_pages_and_erasure_chunks_cover_every_row(
+    alice, runtime, settings, clock, monkeypatch
+) -> None:
     from core.data import owned
 
     monkeypatch.setattr(owned, "EXPORT_PAGE", 2)
@@ -109,6 +123,7 @@ async def test_export_pages_and_erasure_chunks_cover_every_row(alice, runtime, m
     assert [p["slug"] for p in data["data"]["profiles"]] == ["alice-page"]
     erased = await alice.request("DELETE", "/api/me", json={"password": "correct horse battery"})
     assert erased.status_code == 204
+    await end_grace_period(runtime, settings, clock)
     db = runtime.database
     owner = alice.tokens["user"]["id"]
     assert await db.all("SELECT id FROM links WHERE owner_id = ?", owner) == []

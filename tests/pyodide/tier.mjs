@@ -53,6 +53,13 @@ function vars() {
     CREATOR_EDGE_IP_PEPPER: "tier-ip-pepper-".padEnd(48, "p"),
     CREATOR_EDGE_PASSWORD_ITERATIONS: "1000",
     GITHUB_API_URL: "http://127.0.0.1:9",
+    // Sign-in with GitHub switched on, at an address that refuses (tier_trust.py).
+    CREATOR_EDGE_OAUTH_GITHUB: JSON.stringify({
+      client_id: "tier-client",
+      client_secret: "tier-secret",
+      token_url: "http://127.0.0.1:9/token",
+      userinfo_url: "http://127.0.0.1:9/user",
+    }),
   };
 }
 

@@ -61,8 +61,9 @@ async def test_the_account_page_and_its_forms_at_the_edge(edge) -> None:
     asked = await post_form(edge, "/account/delete", {}, cookie)
     assert asked.status == 200 and 'name="password"' in asked.text
     gone = await post_form(edge, "/account/delete", {"confirm": "1", "password": PASSWORD}, cookie)
-    assert gone.status == 303 and gone.headers["location"] == "/?done=account_deleted"
-    assert await rows("SELECT id FROM users") == []
+    assert gone.status == 303 and gone.headers["location"] == "/?done=account_closed"
+    closed = await rows("SELECT deleted_at, erase_after FROM users")
+    assert closed[0]["deleted_at"] and closed[0]["erase_after"]  # closed, erased later
 
 
 async def test_editor_confirm_step_my_page_admin_and_docs_at_the_edge(edge) -> None:

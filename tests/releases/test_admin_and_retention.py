@@ -70,7 +70,11 @@ async def test_old_diagnostics_go_with_their_files(client, runtime, clock, setti
     assert await blobs.head(new.json()["file_path"]) is not None
 
 
-async def test_export_and_erasure_cover_feedback_and_diagnostics(alice, bob, runtime) -> None:
+async def test_export_and_erasure_cover_feedback_and_diagnostics(
+    alice, bob, runtime, settings, clock
+) -> None:
+    from tests.identity.test_gdpr import end_grace_period
+
     await alice.post("/api/feedback", json={"message": "from alice"})
     await bob.post("/api/feedback", json={"message": "from bob"})
     log = await alice.post("/api/diagnostics", files={"file": ("a.log", b"log", "text/plain")})
@@ -80,6 +84,7 @@ async def test_export_and_erasure_cover_feedback_and_diagnostics(alice, bob, run
     assert log.json()["file_path"] in {f["key"] for f in export["files"]}
     erased = await alice.request("DELETE", "/api/me", json={"password": "correct horse battery"})
     assert erased.status_code in (200, 204), erased.text
+    await end_grace_period(runtime, settings, clock)  # closing erases after the grace period
     owners = await runtime.database.all("SELECT owner_id FROM feedbacks")
     assert [o["owner_id"] for o in owners] == [bob.tokens["user"]["id"]]
     assert await runtime.database.all("SELECT id FROM diagnostics") == []

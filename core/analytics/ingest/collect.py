@@ -26,6 +26,7 @@ from core.feature import provided
 from core.http.context import request_context
 from core.ports import EventSink, Ports
 
+CONSENT_COOKIE = "ce_consent"
 log = logging.getLogger("creator_edge.analytics")
 
 
@@ -44,6 +45,8 @@ class Visit:
     query: str
     host: str | None
     private: bool  # Do Not Track or Global Privacy Control
+    # The visitor agreed to be counted as a visitor (the consent banner's cookie).
+    consented: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +83,7 @@ def capture(request: Request) -> Visit:
         query=request.url.query,
         host=headers.get("host"),
         private=headers.get("dnt") == "1" or headers.get("sec-gpc") == "1",
+        consented=request.cookies.get(CONSENT_COOKIE) == "1",
     )
 
 
@@ -99,7 +103,8 @@ def record_after_response(request: Request, event: ServerEvent) -> None:
             response_bytes=event.response_bytes,
             properties=event.properties,
         )
-        ctx.ports.defer(record(ctx.ports, ctx.ports.events, visit, [pending], None))
+        directory = provided(request.app.state.features, ProfileDirectory)  # type: ignore[type-abstract]
+        ctx.ports.defer(record(ctx.ports, ctx.ports.events, visit, [pending], directory))
     except Exception:  # counting must never break the page it counts
         log.exception("analytics: could not schedule an event")
 
@@ -177,8 +182,15 @@ async def enrich(
     if visit.private:
         city = None
         agent = agents.Agent(None, None, None, False)
-    traffic = any(e.profile_id is not None for e in events)
-    visitors = await _visitors(ports, visit, events) if traffic and not visit.private else {}
+    # Visitor hashes only for profiles in the consent mode, for visitors who agreed;
+    # every other view is counted without one. DNT and GPC win over consent.
+    hashed: set[str] = set()
+    if visit.consented and not visit.private and directory is not None:
+        hashed = await directory.consent_profiles(
+            ports.db, sorted({e.profile_id for e in events if e.profile_id is not None})
+        )
+    counted = [e for e in events if e.profile_id in hashed]
+    visitors = await _visitors(ports, visit, counted) if counted else {}
     rows: list[repo.EventRow] = []
     for e in events:
         owner = e.owner_id or owners.get(e.profile_id or "")

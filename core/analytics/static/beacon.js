@@ -8,7 +8,7 @@
       if (navigator.sendBeacon && navigator.sendBeacon(url, blob)) return;
     } catch (e) {}
     try {
-      fetch(url, {method: "POST", body: body, keepalive: true, credentials: "omit",
+      fetch(url, {method: "POST", body: body, keepalive: true, credentials: "same-origin",
                   headers: {"content-type": "text/plain"}});
     } catch (e) {}
   }
@@ -60,4 +60,17 @@
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "hidden") send();
   });
+  // The consent banner (a profile in the consent mode): the answer is a first-party
+  // cookie the beacon carries; the server hashes visitors only with "1".
+  var banner = document.getElementById("ce-consent");
+  if (banner) {
+    if (/(^|; )ce_consent=/.test(document.cookie)) banner.hidden = true;
+    banner.addEventListener("click", function (ev) {
+      var v = ev.target && ev.target.getAttribute && ev.target.getAttribute("data-consent");
+      if (!v) return;
+      document.cookie = "ce_consent=" + (v === "yes" ? "1" : "0") +
+        "; Max-Age=31536000; Path=/; SameSite=Lax; Secure";
+      banner.hidden = true;
+    });
+  }
 })();

@@ -19,8 +19,10 @@ from pydantic import ValidationError
 from core.clock import iso
 from core.data.actor import Actor
 from core.errors import AppError, NotFound
+from core.identity import oauth, oauth_repo
 from core.identity.auth import SESSION_COOKIE, identity, optional_actor
 from core.identity.devices import device_name, readable_time
+from core.identity.linking import unlink
 from core.identity.models import ConfirmIn, MePatch
 from core.identity.routes import api
 from core.identity.service import Identity, public_user
@@ -66,6 +68,8 @@ async def _account_page(
     user = public_user(await service.me(actor))
     rows = await service.sessions.of_user(actor.user_id)
     sessions = [_session_view(row, actor) for row in rows]
+    linked = await oauth_repo.linked_identities(service.ports.db, service.pii, actor.user_id)
+    identities = [{**row, "created": readable_time(row["created_at"])} for row in linked]
     return render(
         request,
         "account.html",
@@ -76,6 +80,8 @@ async def _account_page(
         error=error,
         section=section,
         welcome=request.query_params.get("done") == "registered",
+        identities=identities,
+        providers=oauth.enabled(request.app.state.settings),
     )
 
 
@@ -179,22 +185,46 @@ async def end_session(
     return done("/account", "session_ended")
 
 
+@router.post("/account/identities/{identity_id}/unlink")
+async def unlink_identity(
+    identity_id: str,
+    request: Request,
+    actor: Actor | None = Depends(optional_actor),
+    service: Identity = Depends(identity),
+) -> Response:
+    """A linked sign-in provider, unlinked as ``DELETE /api/me/identities/{id}`` does."""
+    check_origin(request)
+    if actor is None:
+        return _to_login()
+    try:
+        await unlink(service, actor, identity_id)
+    except AppError as error:
+        return await _account_page(
+            request, actor, service, status=error.status, error=error.message
+        )
+    return done("/account", "identity_unlinked")
+
+
 @router.post("/account/delete")
 async def delete_account(
     request: Request,
     actor: Actor | None = Depends(optional_actor),
     service: Identity = Depends(identity),
 ) -> Response:
-    """Deletion, as ``DELETE /api/me`` does it, after a confirm step with the password."""
+    """Deletion, as ``DELETE /api/me`` does it (closed now, erased after the grace
+    period unless its owner signs in again), after a confirm step with the password."""
     check_origin(request)
     if actor is None:
         return _to_login()
     form = await _form(request)
+    grace = request.app.state.settings.account_grace_days
     confirm: dict[str, Any] = {
         "title": "Delete your account?",
         "message": (
-            "Your profiles, links, uploads and numbers are deleted with it, and you are "
-            "signed out everywhere. Download your data first if you want to keep it."
+            "It is closed at once: you are signed out everywhere and your public pages "
+            f"stop answering. After {grace} days it is erased with your profiles, links, "
+            "uploads and numbers; signing in again before then restores it. Download your "
+            "data first if you want to keep a copy."
         ),
         "action": "/account/delete",
         "button": "Delete my account",
@@ -205,9 +235,9 @@ async def delete_account(
         return render_confirm(request, **confirm)
     try:
         body = ConfirmIn(password=form.get("password") or "-")
-        await api.erase_me(body, request, actor, service)
+        await api.erase_me(body, actor=actor, service=service)
     except AppError as error:
         return render_confirm(request, **confirm, status=error.status, error=error.message)
-    response = done("/", "account_deleted")
+    response = done("/", "account_closed")
     response.delete_cookie(SESSION_COOKIE, path="/", secure=True, httponly=True, samesite="lax")
     return response

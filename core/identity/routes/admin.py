@@ -13,6 +13,7 @@ from core.data.owned import decode_cursor, encode_cursor
 from core.http.context import request_context
 from core.identity.auth import admin_actor, identity
 from core.identity.models import AdminUserPatch
+from core.identity.pii import pii_of
 from core.identity.repo import UserRepo, UserRow
 from core.identity.service import Identity, public_user
 
@@ -20,7 +21,11 @@ router = APIRouter(tags=["admin"])
 
 
 def admin_user(row: UserRow) -> dict[str, Any]:
-    return {**public_user(row), "disabled": row["deleted_at"] is not None}
+    return {
+        **public_user(row),
+        "disabled": row["deleted_at"] is not None,
+        "erase_after": row["erase_after"],
+    }
 
 
 @router.get("/api/admin/users")
@@ -33,7 +38,8 @@ async def list_users(
     admin: Actor = Depends(admin_actor),
 ) -> dict[str, Any]:
     ports = request_context(request.scope).ports
-    rows = await UserRepo(ports.db).page(
+    pii = pii_of(ports.cipher, request.app.state.settings)
+    rows = await UserRepo(ports.db, pii).page(
         role=role, query=q, before_id=decode_cursor(cursor), limit=limit + 1
     )
     page = rows[:limit]

@@ -130,14 +130,15 @@ async def update_me(
 @router.delete("/api/me", status_code=204)
 async def erase_me(
     body: ConfirmIn,
-    request: Request,
     actor: Actor = Depends(current_actor),
     service: Identity = Depends(identity),
 ) -> Response:
-    """Erase the account and everything it owns. Needs the password in the body."""
+    """Close the account: deactivated at once (sessions end, public pages and
+    redirects answer 404, analytics and syncs stop), erased with everything it owns
+    when the grace period ends (``CREATOR_EDGE_ACCOUNT_GRACE_DAYS``, 30 days)
+    unless its owner signs in again before. Needs the password in the body."""
     await service.confirm_password(actor, body.password)
-    ctx = request_context(request.scope)
-    await gdpr.erase(ctx.ports, actor, request.app.state.features, {"request_id": ctx.request_id})
+    await service.deactivate_me(actor)
     return Response(status_code=204)
 
 
@@ -149,7 +150,7 @@ async def export_me(
     ctx = request_context(request.scope)
     await service.record("account.exported", user_id=actor.user_id)
     return StreamingResponse(
-        gdpr.export(ctx.ports, actor, request.app.state.features),
+        gdpr.export(ctx.ports, actor, request.app.state.features, service.pii),
         media_type="application/json",
         headers={
             "cache-control": "no-store",
