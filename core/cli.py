@@ -18,13 +18,32 @@ if TYPE_CHECKING:
 
 from core.local_logging import LOG_FORMAT, buffer_access_log, lean_log_records
 
+DESCRIPTION = "Serve creator-edge locally, migrate its database, or run a cron once."
+EPILOG = """examples:
+  python -m core serve --port 8787       the product at http://127.0.0.1:8787/
+  python -m core migrate                 apply d1_migrations/ to the local database
+  python -m core cron "*/5 * * * *"      run one schedule's jobs once
+  python -m core set-role ada admin      make the account "ada" an admin
+
+Settings come from CREATOR_EDGE_* environment variables (README, "Settings")."""
+
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m core", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="serve the product on the embedded default")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8787)
+    parser = argparse.ArgumentParser(
+        prog="python -m core",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve = commands.add_parser(
+        "serve",
+        help="serve the product on the embedded default",
+        description="Serve the product with uvicorn on SQLite, KV in SQLite (or Redis when"
+        " REDIS_URL is set) and blobs in a folder; cron jobs run in-process.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8787, help="port to listen on (8787)")
     commands.add_parser("migrate", help="apply pending d1_migrations/ to the local database")
     cron = commands.add_parser("cron", help="run one schedule's jobs once")
     cron.add_argument("expression", help='a cron of wrangler.toml, e.g. "*/5 * * * *"')

@@ -7,6 +7,7 @@ The order is the order routes match in and jobs run in."""
 from __future__ import annotations
 
 from core import (
+    admin,
     analytics,
     assets,
     content,
@@ -60,6 +61,7 @@ FEATURES: tuple[Feature, ...] = (
     content.FEATURE,
     home.FEATURE,
     releases.FEATURE,
+    admin.FEATURE,
 )
 
 SCHEDULE = schedule(FEATURES, CRONS)

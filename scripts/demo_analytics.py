@@ -1,11 +1,13 @@
 """Demo data: fill the local database with realistic analytics, quickly.
 
-Several public profiles (a demo account made over the API when there is none),
-power-law traffic between them and between their links, a daily rhythm, real
-user-agent strings, countries, referrers and UTM campaigns. Every event goes
-through the same path as live traffic (``collect.enrich``: bots dropped, salted
-visitor hash, user agent parsed) and the same bulk insert (``json_each``), then
-the days are folded into the rollups.
+Several public profiles of the demo account (``demo``, made over the API when
+there is none), and nobody else's: every event and rollup it writes is the demo
+account's, so real profiles' numbers never change. Power-law traffic between
+them and between their links, a daily rhythm, real user-agent strings,
+countries, referrers and UTM campaigns. Every event goes through the same path
+as live traffic (``collect.enrich``: bots dropped, salted visitor hash, user
+agent parsed) and the same bulk insert (``json_each``), then the demo's days
+are folded into the rollups.
 
 Run: .venv/bin/python scripts/demo_analytics.py [--events 200000] [--days 30]
 (the data dir is CREATOR_EDGE_DATA_DIR, ``.data/`` by default).
@@ -119,39 +121,52 @@ def visit_facts(rng: random.Random, n: int) -> list[tuple]:
     return out
 
 
-async def ensure_profiles(app, runtime, want: int) -> list[tuple[str, str, list[str]]]:
-    """(profile id, owner id, link ids) of public profiles; a demo account makes them."""
-    db = runtime.database
-    rows = await db.all("SELECT id, owner_id FROM profiles WHERE is_public = 1 ORDER BY id")
-    if len(rows) < want:
-        import httpx
+DEMO_USERNAME = "demo"
+DEMO_EMAIL = "creator@example.com"
+DEMO_PASSWORD = "seven purple kites at noon"
 
-        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 1))
-        async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as c:
-            password = "seven purple kites at noon"
+
+async def ensure_profiles(app, runtime, want: int) -> list[tuple[str, str, list[str]]]:
+    """(profile id, owner id, link ids) of the demo account's public profiles,
+    made over the API (account, profiles, links) as far as they are missing."""
+    import httpx
+
+    db = runtime.database
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 1))
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as c:
+        made = await c.post(
+            "/api/auth/register",
+            json={"email": DEMO_EMAIL, "username": DEMO_USERNAME, "password": DEMO_PASSWORD},
+        )
+        if made.status_code != 201:
             made = await c.post(
-                "/api/auth/register",
-                json={"email": "creator@example.com", "username": "demo", "password": password},
+                "/api/auth/login", json={"username": DEMO_USERNAME, "password": DEMO_PASSWORD}
             )
-            if made.status_code != 201:
-                made = await c.post(
-                    "/api/auth/login", json={"username": "demo", "password": password}
+        if made.status_code != 200 and made.status_code != 201:
+            raise SystemExit(
+                f"the demo account {DEMO_USERNAME!r} cannot be signed in to ({made.status_code}):"
+                " it belongs to someone else, and demo data goes to the demo account only"
+            )
+        demo_id = made.json()["user"]["id"]
+        c.headers["authorization"] = f"Bearer {made.json()['access_token']}"
+        have = await db.all("SELECT id FROM profiles WHERE owner_id = ? AND is_public = 1", demo_id)
+        for i in range(len(have), want):
+            p = await c.post(
+                "/api/profiles",
+                json={"slug": f"demo-{i:02d}", "display_name": f"Demo {i}", "is_public": True},
+            )
+            p.raise_for_status()
+            for title in ("Website", "Shop", "Newsletter", "GitHub", "Podcast"):
+                link = await c.post(
+                    f"/api/profiles/{p.json()['id']}/links",
+                    json={"title": title, "url": f"https://example.com/{title.lower()}"},
                 )
-            made.raise_for_status()
-            c.headers["authorization"] = f"Bearer {made.json()['access_token']}"
-            for i in range(len(rows), want):
-                p = await c.post(
-                    "/api/profiles", json={"slug": f"demo-{i:02d}", "display_name": f"Demo {i}"}
-                )
-                p.raise_for_status()
-                for title in ("Website", "Shop", "Newsletter", "GitHub", "Podcast"):
-                    link = await c.post(
-                        f"/api/profiles/{p.json()['id']}/links",
-                        json={"title": title, "url": f"https://example.com/{title.lower()}"},
-                    )
-                    link.raise_for_status()
-            print(f"demo account: demo / {password}")
-        rows = await db.all("SELECT id, owner_id FROM profiles WHERE is_public = 1 ORDER BY id")
+                link.raise_for_status()
+        print(f"demo account: {DEMO_USERNAME} / {DEMO_PASSWORD}")
+    rows = await db.all(
+        "SELECT id, owner_id FROM profiles WHERE owner_id = ? AND is_public = 1 ORDER BY id",
+        demo_id,
+    )
     out = []
     for row in rows[:want]:
         links = await db.all(
@@ -161,10 +176,52 @@ async def ensure_profiles(app, runtime, want: int) -> list[tuple[str, str, list[
     return out
 
 
+async def fold_demo(db, owner_id: str, start: float, now: float) -> None:
+    """Fold the demo's new raw rows into rollups without touching anyone else's.
+
+    Nothing folded yet (no watermark): no rollup exists to lose, so every hour is
+    folded from its raw rows and the watermark set, as the hourly job would.
+    Otherwise only the demo owner's rollups of the folded hours are replaced (the
+    hours from the watermark on are read raw, and the hourly job folds them)."""
+    from core.analytics import repo
+    from core.analytics.reports import rollup
+    from core.ports import stmt
+
+    watermark = await repo.folded_to(db)
+    first = rollup.hour_floor(start)
+    until = rollup.hour_floor(now) if watermark is None else watermark
+    at = first
+    while at < until:
+        end = min(until, rollup.day_floor(at) + 86400)
+        if watermark is None:
+            await db.batch(
+                [*await rollup.fold_batch(db, at, end), repo.set_folded_to_statement(end)]
+            )
+        else:
+            statements = []
+            for grain, lo, hi in (
+                ("hour", at, end),
+                ("day", rollup.day_floor(at), min(rollup.day_floor(end - 1) + 86400, watermark)),
+            ):
+                rows = [r for r in await repo.fold_rows(db, grain, lo, hi) if r[0] == owner_id]
+                replace = repo.replace_rollups_statements(grain, lo, hi, rows)
+                statements.append(
+                    stmt(
+                        "DELETE FROM analytics_rollups WHERE owner_id = ? AND grain = ?"
+                        " AND bucket >= ? AND bucket < ?",
+                        owner_id,
+                        grain,
+                        lo,
+                        hi,
+                    )
+                )
+                statements.extend(replace[1:])  # its first statement deletes everyone's
+            await db.batch(statements)
+        at = end
+
+
 async def fill(events: int, days: int, profiles: int, seed: int) -> None:
     from core.analytics.ingest import collect
-    from core.analytics.repo import set_folded_to_statement
-    from core.analytics.reports import rollup
     from core.app import create_app
     from core.local import LocalRuntime, load_settings
 
@@ -230,15 +287,7 @@ async def fill(events: int, days: int, profiles: int, seed: int) -> None:
         await runtime.analytics_writer.flush()
         loaded = time.perf_counter() - began
         began = time.perf_counter()
-        first = rollup.hour_floor(start)
-        open_hour = rollup.hour_floor(now)
-        at = first
-        while at < open_hour:
-            end = min(open_hour, rollup.day_floor(at) + 86400)
-            await runtime.database.batch(
-                [*await rollup.fold_batch(runtime.database, at, end), set_folded_to_statement(end)]
-            )
-            at = end
+        await fold_demo(runtime.database, sites[0][1], start, now)
         folded = time.perf_counter() - began
         print(
             f"{made} events over {days} days for {len(sites)} profiles:"

@@ -199,3 +199,19 @@ def test_set_role_makes_the_first_admin(tmp_path: Path) -> None:
         timeout=60,
     )
     assert missing.returncode == 1
+
+
+def test_help_reads_as_plain_text_with_examples(tmp_path) -> None:
+    shown = subprocess.run(
+        [sys.executable, "-m", "core", "--help"],
+        env=env_for(tmp_path),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    ).stdout
+    assert "``" not in shown and "`" not in shown
+    assert shown.startswith("usage: python -m core [-h] COMMAND ...")
+    for command in ("serve", "migrate", "cron", "set-role"):
+        assert f"python -m core {command}" in shown

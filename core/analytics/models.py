@@ -76,7 +76,31 @@ class BeaconEvent(BaseModel):
 
 
 class Beacon(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "events": [
+                        {
+                            "type": "page_view",
+                            "profile_id": "01JD3F6Q2Z8V5M0XK9T4N7B1C2",
+                            "path": "/p/ada?utm_source=newsletter",
+                            "load_ms": 420,
+                        },
+                        {
+                            "type": "custom",
+                            "profile_id": "01JD3F6Q2Z8V5M0XK9T4N7B1C2",
+                            "x": 0.5,
+                            "y": 0.32,
+                            "properties": {"name": "click"},
+                        },
+                    ]
+                }
+            ]
+        },
+    )
 
     events: list[BeaconEvent] = Field(min_length=1, max_length=MAX_BATCH_EVENTS)
 

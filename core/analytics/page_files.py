@@ -122,6 +122,8 @@ FILES: dict[str, str] = {
         '  <div><button type="submit">Show</button></div>\n'
         "</form>\n"
         '<p id="status" class="muted" role="status" aria-live="polite">Loading…</p>\n'
+        '<p id="no-profile" hidden>You have no profile yet: <a href="/editor">create your profile</a>\n'
+        "to see its numbers here.</p>\n"
         "\n"
         '<div id="report" hidden>\n'
         '<section aria-labelledby="totals-heading">\n'
@@ -141,7 +143,7 @@ FILES: dict[str, str] = {
         "  <details>\n"
         "    <summary>The numbers behind the chart</summary>\n"
         '    <table id="series-table">\n'
-        "      <caption>Views, clicks and visitors per interval (UTC)</caption>\n"
+        "      <caption>Views, clicks and visitors per interval (UTC days and hours)</caption>\n"
         '      <thead><tr><th scope="col">From</th><th scope="col">Views</th><th scope="col">Clicks</th>\n'
         '        <th scope="col">Visitors</th></tr></thead>\n'
         "      <tbody></tbody>\n"

@@ -6,6 +6,31 @@ from __future__ import annotations
 
 # name -> the file's text
 FILES: dict[str, str] = {
+    "docs.html": (
+        '{% extends "base.html" %}\n'
+        "{% block title %}API reference · creator-edge{% endblock %}\n"
+        "{% block description %}The creator-edge HTTP API: every route, its parameters, request bodies with examples and answers.{% endblock %}\n"
+        "{% block head %}\n"
+        '{% for name in ("swagger-ui.css", "docs.css") %}\n'
+        '<link rel="stylesheet" href="{{ assets[name].url }}" integrity="{{ assets[name].integrity }}">\n'
+        "{% endfor %}\n"
+        '{% for name in ("swagger-ui.js", "docs.js") %}\n'
+        '<script nonce="{{ nonce }}" src="{{ assets[name].url }}" integrity="{{ assets[name].integrity }}"\n'
+        "  defer></script>\n"
+        "{% endfor %}\n"
+        "{% endblock %}\n"
+        "{% block body %}\n"
+        "<h1>API reference</h1>\n"
+        "<p>Every route of the HTTP API, generated from the code: the machine-readable document is\n"
+        '<a href="/openapi.json">/openapi.json</a>. API clients send <code>Authorization: Bearer\n'
+        "&lt;access token&gt;</code> from <code>POST /api/auth/login</code>; on this page, “Try it out”\n"
+        "uses your signed-in session.</p>\n"
+        '<p id="docs-status" class="muted" role="status" aria-live="polite">Loading the API reference…</p>\n'
+        '<noscript><p>The interactive reference needs JavaScript; <a href="/openapi.json">the OpenAPI\n'
+        "document</a> has it all.</p></noscript>\n"
+        '<div id="swagger-ui" class="docs" data-openapi="/openapi.json"></div>\n'
+        "{% endblock %}\n"
+    ),
     "home.html": (
         '{% extends "base.html" %}\n'
         "{% block title %}creator-edge: your links, one page{% endblock %}\n"

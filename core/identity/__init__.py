@@ -10,15 +10,18 @@ from core.data.actor import Actor
 from core.data.owned import OwnedTable
 from core.feature import Feature, Scheduled
 from core.identity import page_files
-from core.identity.auth import admin_actor, current_actor, optional_actor, owned
+from core.identity.auth import admin_actor, current_actor, identity, optional_actor, owned
 from core.identity.gdpr import user_blob_prefix
 from core.identity.jobs import purge_expired_sessions
 from core.identity.lifecycle import erase_closed_accounts
+from core.identity.models import AdminUserPatch
 from core.identity.onboarding import ProfileStarter
 from core.identity.pii import new_key as new_pii_key
 from core.identity.pii import pii_of
 from core.identity.rekey import reencrypt, reencrypt_job
-from core.identity.routes import admin, api, oauth, pages
+from core.identity.routes import account, admin, api, oauth, pages
+from core.identity.routes.admin import audit_log as read_audit_log
+from core.identity.routes.admin import change_user, list_users
 from core.identity.service import set_role_by_login
 from core.identity.standing import StandingWatcher, account_active, inactive_among
 from core.identity.validation import RESERVED_USERNAMES
@@ -27,7 +30,7 @@ from core.jobs.schedule import DAILY
 
 FEATURE = Feature(
     name="identity",
-    routers=(api.router, admin.router, pages.router, oauth.router),
+    routers=(api.router, admin.router, pages.router, account.router, oauth.router),
     policies=(api.LOGIN, api.LOGIN_PER_ACCOUNT, api.REGISTER, api.REFRESH, oauth.OAUTH),
     # Linked provider identities: erased with the account; exported (emails opened)
     # under "linked_identities" rather than as sealed rows.
@@ -44,17 +47,22 @@ __all__ = [
     "FEATURE",
     "RESERVED_USERNAMES",
     "Actor",
+    "AdminUserPatch",
     "ProfileStarter",
     "StandingWatcher",
     "account_active",
     "admin_actor",
+    "change_user",
     "current_actor",
     "erase_closed_accounts",
+    "identity",
     "inactive_among",
+    "list_users",
     "new_pii_key",
     "optional_actor",
     "owned",
     "pii_of",
+    "read_audit_log",
     "reencrypt",
     "set_role_by_login",
     "user_blob_prefix",

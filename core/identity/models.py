@@ -5,11 +5,19 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.config import JsonDict
 
 from core.jsonvalue import stored_json
 from core.text import has_control_characters
 
 _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+def _examples(*examples: JsonDict) -> ConfigDict:
+    """The strict body config, with examples for the OpenAPI document."""
+    return ConfigDict(**_STRICT, json_schema_extra={"examples": list(examples)})
+
+
 METADATA_MAX_BYTES = 4096
 METADATA_MAX_DEPTH = 8
 
@@ -21,7 +29,14 @@ def _plain_display_name(value: str | None) -> str | None:
 
 
 class RegisterIn(BaseModel):
-    model_config = _STRICT
+    model_config = _examples(
+        {
+            "email": "ada@example.com",
+            "username": "ada",
+            "password": "correct horse battery",
+            "display_name": "Ada Lovelace",
+        }
+    )
     email: str = Field(max_length=254)
     username: str = Field(max_length=64)
     password: str = Field(max_length=1024)
@@ -31,24 +46,37 @@ class RegisterIn(BaseModel):
 
 
 class LoginIn(BaseModel):
-    model_config = _STRICT
+    """How a person signs in, the same for the API and the sign-in page: the
+    password and exactly one of ``email``, ``username`` or ``login`` (either,
+    as a person types it into the form's one field)."""
+
+    model_config = _examples(
+        {"email": "ada@example.com", "password": "correct horse battery"},
+        {"username": "ada", "password": "correct horse battery"},
+        {"login": "ada", "password": "correct horse battery"},
+    )
     email: str | None = Field(default=None, max_length=254)
     username: str | None = Field(default=None, max_length=64)
+    login: str | None = Field(
+        default=None, max_length=254, description="an email address or a username"
+    )
     password: str = Field(max_length=1024)
 
     @model_validator(mode="after")
     def _one_login(self) -> LoginIn:
-        if not (self.email or self.username):
-            raise ValueError("give an email or a username")
+        given = [v for v in (self.email, self.username, self.login) if v and v.strip()]
+        if len(given) != 1:
+            raise ValueError("give one of email, username or login")
         return self
 
     @property
-    def login(self) -> str:
-        return (self.email or self.username or "").strip().lower()
+    def identifier(self) -> str:
+        """What was given, as the accounts are looked up: trimmed, lower case."""
+        return (self.email or self.username or self.login or "").strip().lower()
 
 
 class RefreshIn(BaseModel):
-    model_config = _STRICT
+    model_config = _examples({"refresh_token": "01JD3F6Q2Z8V5M0XK9T4N7B1C2.3v8DdApf-UbIpj8e4"})
     refresh_token: str = Field(min_length=1, max_length=256)
 
 
@@ -72,7 +100,11 @@ class TokensOut(BaseModel):
 
 
 class MePatch(BaseModel):
-    model_config = _STRICT
+    model_config = _examples(
+        {"display_name": "Ada L."},
+        {"email": "ada@example.org", "current_password": "correct horse battery"},
+        {"password": "a longer passphrase", "current_password": "correct horse battery"},
+    )
     display_name: str | None = Field(default=None, min_length=1, max_length=80)
     metadata: dict[str, Any] | None = None
     username: str | None = Field(default=None, max_length=64)
@@ -97,7 +129,7 @@ class MePatch(BaseModel):
 
 
 class ConfirmIn(BaseModel):
-    model_config = _STRICT
+    model_config = _examples({"password": "correct horse battery"})
     password: str = Field(min_length=1, max_length=1024)
 
 
@@ -113,7 +145,7 @@ class SessionOut(BaseModel):
 
 
 class AdminUserPatch(BaseModel):
-    model_config = _STRICT
+    model_config = _examples({"role": "influencer"}, {"disabled": True})
     role: Literal["creator", "influencer", "admin"] | None = None
     disabled: bool | None = None
 

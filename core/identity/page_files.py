@@ -9,23 +9,98 @@ FILES: dict[str, str] = {
     "account.html": (
         '{% extends "base.html" %}\n'
         "{% block title %}Your account · creator-edge{% endblock %}\n"
+        "{% block style %}\n"
+        "section { margin-top: 2rem; }\n"
+        "h2 { font-size: 1.2rem; }\n"
+        ".next { border: 1px solid var(--line); border-radius: 8px; padding: 0.8rem 1rem; }\n"
+        ".next .button { margin-top: 0.4rem; }\n"
+        "td form, td button { margin: 0; }\n"
+        "td button { padding: 0.3rem 0.6rem; font-size: 0.9rem; }\n"
+        ".agent { font-size: 0.85rem; overflow-wrap: anywhere; }\n"
+        "form.inline { display: inline; }\n"
+        "form.inline button { margin: 0 0 0 0.5rem; padding: 0.2rem 0.5rem; font-size: 0.85rem; }\n"
+        "{% endblock %}\n"
         "{% block body %}\n"
         "<h1>{{ user.display_name or user.username }}</h1>\n"
         '<p>@{{ user.username }} · {{ user.email }} · <span class="muted">{{ user.role }}</span></p>\n'
-        "<h2>Sessions</h2>\n"
+        "{% if welcome %}\n"
+        '<div class="next">\n'
+        "  <h2>Next: make your page</h2>\n"
+        "  <p>Create a profile: the public page at /p/your-name with your links.</p>\n"
+        '  <a class="button" href="/editor">Create your profile</a>\n'
+        "</div>\n"
+        "{% endif %}\n"
+        '{% if error %}<p class="error" role="alert">{{ error }}</p>{% endif %}\n'
+        "\n"
+        '<section aria-labelledby="name-heading">\n'
+        '<h2 id="name-heading">Your name</h2>\n'
+        '<form method="post" action="/account/name">\n'
+        '  <label for="display_name">Display name</label>\n'
+        '  <input id="display_name" name="display_name" maxlength="80" autocomplete="name"\n'
+        "    value=\"{{ user.display_name or '' }}\">\n"
+        '  <button type="submit">Save name</button>\n'
+        "</form>\n"
+        "</section>\n"
+        "\n"
+        '<section aria-labelledby="email-heading">\n'
+        '<h2 id="email-heading">Email address</h2>\n'
+        '<form method="post" action="/account/email">\n'
+        '  <label for="email">New email address</label>\n'
+        '  <input id="email" name="email" type="email" required maxlength="254" autocomplete="email"\n'
+        '    value="{{ user.email }}">\n'
+        '  <label for="email-password">Your password <span class="muted">(to confirm it is you)</span></label>\n'
+        '  <input id="email-password" name="current_password" type="password" required\n'
+        '    autocomplete="current-password">\n'
+        '  <button type="submit">Change email</button>\n'
+        "</form>\n"
+        "</section>\n"
+        "\n"
+        '<section aria-labelledby="password-heading">\n'
+        '<h2 id="password-heading">Password</h2>\n'
+        '<form method="post" action="/account/password">\n'
+        '  <label for="current-password">Current password</label>\n'
+        '  <input id="current-password" name="current_password" type="password" required\n'
+        '    autocomplete="current-password">\n'
+        '  <label for="new-password">New password <span class="muted">(at least 10 characters)</span></label>\n'
+        '  <input id="new-password" name="password" type="password" required minlength="10"\n'
+        '    autocomplete="new-password">\n'
+        '  <label for="new-password-again">New password again</label>\n'
+        '  <input id="new-password-again" name="password_again" type="password" required minlength="10"\n'
+        '    autocomplete="new-password">\n'
+        '  <button type="submit">Change password</button>\n'
+        '  <p class="muted">Your other sessions are signed out when it changes.</p>\n'
+        "</form>\n"
+        "</section>\n"
+        "\n"
+        '<section aria-labelledby="sessions-heading">\n'
+        '<h2 id="sessions-heading">Where you are signed in</h2>\n'
         "<table>\n"
-        "  <thead><tr><th>Signed in</th><th>Device</th><th>Kind</th><th>State</th></tr></thead>\n"
+        '  <caption class="muted">Times are UTC.</caption>\n'
+        '  <thead><tr><th scope="col">Device</th><th scope="col">Signed in</th>\n'
+        '    <th scope="col">Last active</th><th scope="col"><span class="muted">State</span></th></tr></thead>\n'
         "  <tbody>\n"
         "  {% for s in sessions %}\n"
-        '    <tr><td>{{ s.created_at }}</td><td>{{ s.device or "" }}</td><td>{{ s.kind }}</td>\n'
-        "    <td>{% if s.current %}this one{% elif s.revoked_at %}ended{% endif %}</td></tr>\n"
+        '    <tr><td>{{ s.device }}<br><span class="muted agent">{{ s.kind }}</span></td>\n'
+        '    <td><time datetime="{{ s.created_at }}">{{ s.created }}</time></td>\n'
+        '    <td><time datetime="{{ s.last_active_at }}">{{ s.last_active }}</time></td>\n'
+        "    <td>{% if s.current %}this one{% elif s.ended %}ended{% else %}\n"
+        '      <form method="post" action="/account/sessions/{{ s.id }}/end">\n'
+        '        <button type="submit" class="secondary" aria-label="Sign out {{ s.device }}, signed in {{ s.created }}">Sign out</button>\n'
+        "      </form>{% endif %}</td></tr>\n"
         "  {% endfor %}\n"
         "  </tbody>\n"
         "</table>\n"
-        "<h2>Sign-in with</h2>\n"
+        "</section>\n"
+        "\n"
+        '<section aria-labelledby="linked-heading">\n'
+        '<h2 id="linked-heading">Sign in with</h2>\n'
         "<ul>\n"
         "{% for i in identities %}\n"
-        '  <li>{{ i.provider }}{% if i.display_name %} · {{ i.display_name }}{% endif %} <span class="muted">since {{ i.created_at }}</span></li>\n'
+        "  <li>{{ i.provider }}{% if i.display_name %} · {{ i.display_name }}{% endif %}\n"
+        '    <span class="muted">since <time datetime="{{ i.created_at }}">{{ i.created }}</time></span>\n'
+        '    <form method="post" action="/account/identities/{{ i.id }}/unlink" class="inline">\n'
+        '      <button type="submit" class="secondary" aria-label="Unlink {{ i.provider }}">Unlink</button>\n'
+        "    </form></li>\n"
         "{% else %}\n"
         '  <li class="muted">No linked accounts.</li>\n'
         "{% endfor %}\n"
@@ -33,9 +108,22 @@ FILES: dict[str, str] = {
         '{% for p in providers %}{% if p not in identities|map(attribute="provider")|list %}\n'
         '<p><a href="/auth/oauth/{{ p }}/start?next=/account">Link {{ p }}</a></p>\n'
         "{% endif %}{% endfor %}\n"
-        '<form method="post" action="/logout">\n'
-        '  <button type="submit" class="secondary">Sign out</button>\n'
+        "</section>\n"
+        "\n"
+        '<section aria-labelledby="export-heading">\n'
+        '<h2 id="export-heading">Your data</h2>\n'
+        "<p>Everything stored about you (account, profiles, links, uploads' records, numbers), as one\n"
+        "JSON file.</p>\n"
+        '<a class="button secondary" href="/api/me/export" download>Download my data</a>\n'
+        "</section>\n"
+        "\n"
+        '<section aria-labelledby="delete-heading">\n'
+        '<h2 id="delete-heading">Delete your account</h2>\n'
+        '<p class="muted">You are asked to confirm with your password first.</p>\n'
+        '<form method="post" action="/account/delete">\n'
+        '  <button type="submit" class="danger">Delete my account</button>\n'
         "</form>\n"
+        "</section>\n"
         "{% endblock %}\n"
     ),
     "login.html": (

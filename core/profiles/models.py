@@ -9,13 +9,28 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
 _STRICT = ConfigDict(extra="forbid")
+
+
+def _examples(*examples: JsonDict) -> ConfigDict:
+    """The strict body config, with examples for the OpenAPI document."""
+    return ConfigDict(**_STRICT, json_schema_extra={"examples": list(examples)})
+
+
 _LOOSE = 4096  # an upper bound on any text field before the service's own rules
 
 
 class ProfileIn(BaseModel):
-    model_config = _STRICT
+    model_config = _examples(
+        {
+            "slug": "ada",
+            "display_name": "Ada Lovelace",
+            "bio": "Notes on the engine.",
+            "is_public": True,
+        }
+    )
     slug: str = Field(max_length=_LOOSE)
     display_name: str = Field(max_length=_LOOSE)
     bio: str | None = Field(default=None, max_length=_LOOSE)
@@ -27,7 +42,7 @@ class ProfileIn(BaseModel):
 
 
 class ProfilePatch(BaseModel):
-    model_config = _STRICT
+    model_config = _examples({"display_name": "Ada L.", "is_public": False})
     slug: str | None = Field(default=None, max_length=_LOOSE)
     display_name: str | None = Field(default=None, max_length=_LOOSE)
     bio: str | None = Field(default=None, max_length=_LOOSE)
@@ -37,7 +52,7 @@ class ProfilePatch(BaseModel):
 
 
 class LinkIn(BaseModel):
-    model_config = _STRICT
+    model_config = _examples({"title": "My project", "url": "https://github.com/ada/engine"})
     title: str = Field(max_length=_LOOSE)
     url: str = Field(max_length=_LOOSE)
     position: int | None = Field(default=None, ge=0, le=10_000)
@@ -45,7 +60,7 @@ class LinkIn(BaseModel):
 
 
 class LinkPatch(BaseModel):
-    model_config = _STRICT
+    model_config = _examples({"title": "The engine", "is_active": False})
     title: str | None = Field(default=None, max_length=_LOOSE)
     url: str | None = Field(default=None, max_length=_LOOSE)
     position: int | None = Field(default=None, ge=0, le=10_000)
@@ -53,7 +68,9 @@ class LinkPatch(BaseModel):
 
 
 class LinkOrderIn(BaseModel):
-    model_config = _STRICT
+    model_config = _examples(
+        {"link_ids": ["01JD3F6Q2Z8V5M0XK9T4N7B1C2", "01JD3F6Q2Z8V5M0XK9T4N7B1"]}
+    )
     link_ids: list[str] = Field(max_length=200)
 
 

@@ -41,6 +41,17 @@ FILES: dict[str, str] = {
         "  }\n"
         "\n"
         "  // ------------------------------------------------------------ reordering\n"
+        '  // "Up" only where there is a link above, "Down" only where there is one below.\n'
+        "  function refreshMoves(list) {\n"
+        "    var items = list.querySelectorAll('li[data-link-id]');\n"
+        "    Array.prototype.forEach.call(items, function (li, i) {\n"
+        "      var up = li.querySelector('form[data-move=\"up\"]');\n"
+        "      var down = li.querySelector('form[data-move=\"down\"]');\n"
+        "      if (up) { up.hidden = i === 0; }\n"
+        "      if (down) { down.hidden = i === items.length - 1; }\n"
+        "    });\n"
+        "  }\n"
+        "\n"
         "  function setupReorder() {\n"
         "    var list = document.getElementById('links');\n"
         "    if (!list) { return; }\n"
@@ -62,8 +73,12 @@ FILES: dict[str, str] = {
         "      say('links-status', 'Saving the order…');\n"
         "      var path = '/api/profiles/' + profileId + '/links/order';\n"
         "      api('PUT', path, { link_ids: ids }).then(function () {\n"
+        "        refreshMoves(list);\n"
         "        say('links-status', 'Order saved.');\n"
-        "        if (button) { button.focus(); }\n"
+        "        if (button && !form.hidden) { button.focus(); } else {\n"
+        "          var other = form.parentNode.querySelector('form[data-move]:not([hidden]) button');\n"
+        "          if (other) { other.focus(); }\n"
+        "        }\n"
         "      }, function (error) {\n"
         "        if (direction === 'up') { swap(sibling, item); } else { swap(item, sibling); }\n"
         "        say('links-status', error.message);\n"
@@ -185,13 +200,14 @@ FILES: dict[str, str] = {
         "  </tbody>\n"
         "</table>\n"
         "{% else %}\n"
-        '<p class="muted">No profile yet: create your first one.</p>\n'
+        "<p>No profile yet. A profile is your public page: pick its slug (its address) and\n"
+        "the name it shows, then add your links. Start below.</p>\n"
         "{% endif %}\n"
         "<h2>Create a profile</h2>\n"
         '{% include "form_error.html" %}\n'
         '<form method="post" action="/editor/profiles">\n'
-        '  <label for="slug">Address\n'
-        '    <span class="muted">(/p/your-slug: 3 to 30 of a-z, 0-9, - and _)</span></label>\n'
+        '  <label for="slug">Slug\n'
+        '    <span class="muted">(your page\'s address, /p/your-slug: 3 to 30 of a-z, 0-9, - and _)</span></label>\n'
         '  <input id="slug" name="slug" required minlength="3" maxlength="30" value="{{ form.slug }}"\n'
         '    autocomplete="off" autocapitalize="none" spellcheck="false">\n'
         '  <label for="display_name">Display name</label>\n'
@@ -216,6 +232,9 @@ FILES: dict[str, str] = {
         ".links .what { flex: 1 1 14rem; min-width: 0; overflow-wrap: anywhere; }\n"
         ".links form { margin: 0; }\n"
         ".links button { margin: 0; padding: 0.3rem 0.6rem; font-size: 0.9rem; }\n"
+        ".links details { flex-basis: 100%; }\n"
+        ".links details form { margin: 0 0 0.5rem; }\n"
+        ".links details button { margin-top: 0.6rem; }\n"
         ".avatar { width: 96px; height: 96px; border-radius: 50%; object-fit: cover; }\n"
         "{% endblock %}\n"
         "{% block body %}\n"
@@ -226,7 +245,7 @@ FILES: dict[str, str] = {
         "\n"
         "<h2>Profile</h2>\n"
         '<form method="post" action="/editor/profiles/{{ profile.id }}">\n'
-        '  <label for="slug">Address</label>\n'
+        '  <label for="slug">Slug <span class="muted">(your page\'s address, /p/your-slug)</span></label>\n'
         '  <input id="slug" name="slug" required minlength="3" maxlength="30" value="{{ profile.slug }}"\n'
         '    autocomplete="off" autocapitalize="none" spellcheck="false">\n'
         '  <label for="display_name">Display name</label>\n'
@@ -259,21 +278,37 @@ FILES: dict[str, str] = {
         '    <span class="what"><strong>{{ link.title }}</strong>\n'
         '      {%- if not link.is_active %} <span class="muted">(hidden)</span>{% endif %}<br>\n'
         '    <span class="muted">{{ link.url }}</span></span>\n'
-        '    <form method="post" action="/editor/links/{{ link.id }}/move" data-move="up">\n'
+        '    <form method="post" action="/editor/links/{{ link.id }}/move" data-move="up"\n'
+        "      {%- if loop.first %} hidden{% endif %}>\n"
         '      <input type="hidden" name="direction" value="up">\n'
         '      <button type="submit" class="secondary" aria-label="Move {{ link.title }} up">Up</button>\n'
         "    </form>\n"
-        '    <form method="post" action="/editor/links/{{ link.id }}/move" data-move="down">\n'
+        '    <form method="post" action="/editor/links/{{ link.id }}/move" data-move="down"\n'
+        "      {%- if loop.last %} hidden{% endif %}>\n"
         '      <input type="hidden" name="direction" value="down">\n'
         '      <button type="submit" class="secondary" aria-label="Move {{ link.title }} down">Down</button>\n'
         "    </form>\n"
         '    <form method="post" action="/editor/links/{{ link.id }}/visibility">\n'
         '      <input type="hidden" name="is_active" value="{{ \'0\' if link.is_active else \'1\' }}">\n'
-        '      <button type="submit" class="secondary">{{ "Hide" if link.is_active else "Show" }}</button>\n'
+        '      <button type="submit" class="secondary"\n'
+        "        aria-label=\"{{ 'Hide' if link.is_active else 'Show' }} {{ link.title }}\">\n"
+        '        {{- "Hide" if link.is_active else "Show" }}</button>\n'
         "    </form>\n"
         '    <form method="post" action="/editor/links/{{ link.id }}/delete">\n'
         '      <button type="submit" class="danger" aria-label="Remove {{ link.title }}">Remove</button>\n'
         "    </form>\n"
+        "    <details>\n"
+        '      <summary>Edit <span class="muted">{{ link.title }}</span></summary>\n'
+        '      <form method="post" action="/editor/links/{{ link.id }}">\n'
+        '        <label for="title-{{ link.id }}">Title</label>\n'
+        '        <input id="title-{{ link.id }}" name="title" required maxlength="100"\n'
+        '          value="{{ link.title }}">\n'
+        '        <label for="url-{{ link.id }}">URL</label>\n'
+        '        <input id="url-{{ link.id }}" name="url" type="url" required maxlength="2048"\n'
+        '          value="{{ link.url }}">\n'
+        '        <button type="submit">Save link</button>\n'
+        "      </form>\n"
+        "    </details>\n"
         "  </li>\n"
         "{% else %}\n"
         '  <li class="muted">No links yet.</li>\n'
@@ -290,6 +325,7 @@ FILES: dict[str, str] = {
         "</form>\n"
         "\n"
         "<h2>Delete this profile</h2>\n"
+        '<p class="muted">You are asked to confirm first.</p>\n'
         '<form method="post" action="/editor/profiles/{{ profile.id }}/delete">\n'
         '  <button type="submit" class="danger">Delete profile</button>\n'
         "</form>\n"
@@ -310,9 +346,9 @@ FILES: dict[str, str] = {
         "<head>\n"
         '<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        '<link rel="icon" href="data:,">\n'
+        '<link rel="icon" href="/favicon.svg" type="image/svg+xml">\n'
         "<title>{{ profile.display_name }} (@{{ profile.slug }})</title>\n"
-        '{% if profile.bio %}<meta name="description" content="{{ profile.bio | truncate(160) }}">{% endif %}\n'
+        '<meta name="description" content="{{ (profile.bio or (profile.display_name ~ \' on creator-edge: links and projects\')) | truncate(160) }}">\n'
         '<style nonce="{{ nonce }}">\n'
         ":root { color-scheme: light dark; --accent: #4338ca; --card: #f3f4f6; --text: #111827;\n"
         "  --muted: #4b5563; --bg: #ffffff; }\n"

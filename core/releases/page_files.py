@@ -7,15 +7,15 @@ from __future__ import annotations
 # name -> the file's text
 FILES: dict[str, str] = {
     "releases_admin.html": (
-        '{% extends "base.html" %}\n'
+        '{% extends "admin_base.html" %}\n'
         "{% block title %}App releases: creator-edge admin{% endblock %}\n"
         "{% block description %}Downloads, feedback, diagnostics and version adoption of the desktop app.{% endblock %}\n"
-        "{% block style %}\n"
+        "{% block admin_style %}\n"
         ".stats { border-collapse: collapse; margin: 0.5rem 0 1.5rem; }\n"
         ".stats th, .stats td { padding: 0.3rem 0.8rem; text-align: left; border-bottom: 1px solid currentColor; }\n"
         ".stats td.n { text-align: right; font-variant-numeric: tabular-nums; }\n"
         "{% endblock %}\n"
-        "{% block body %}\n"
+        "{% block admin_body %}\n"
         "<h1>App releases</h1>\n"
         "<p>As of {{ stats.generated_at }}. The same numbers as JSON: <code>GET /api/admin/stats</code>.</p>\n"
         "\n"

@@ -14,7 +14,7 @@ from core.deps import context
 from core.errors import NotFound
 from core.identity import Actor, optional_actor
 from core.releases.stats import release_stats
-from core.web.render import render
+from core.web.render import ADMIN_SECTIONS, render
 
 router = APIRouter(include_in_schema=False)
 PATH = "/admin/releases"
@@ -40,4 +40,11 @@ async def releases_page(
                 key
             ] = row["count"]
     days = [by_day[d] for d in sorted(by_day, reverse=True)]
-    return render(request, "releases_admin.html", signed_in=True, stats=stats, days=days)
+    return render(
+        request,
+        "releases_admin.html",
+        signed_in=True,
+        stats=stats,
+        days=days,
+        sections=ADMIN_SECTIONS,
+    )

@@ -6,6 +6,30 @@ from __future__ import annotations
 
 # name -> the file's text
 FILES: dict[str, str] = {
+    "admin_base.html": (
+        '{% extends "base.html" %}\n'
+        "{% block style %}\n"
+        ".sections { display: flex; flex-wrap: wrap; gap: 0.25rem 1rem; margin: -0.5rem 0 1rem; }\n"
+        '.sections a[aria-current="page"] { font-weight: 700; }\n'
+        ".filters { display: flex; flex-wrap: wrap; gap: 0 1rem; align-items: flex-end; }\n"
+        ".filters > div { flex: 1 1 9rem; }\n"
+        ".filters button { margin-top: 0.6rem; }\n"
+        "td form { margin: 0; display: flex; flex-wrap: wrap; gap: 0.4rem; align-items: center; }\n"
+        "td select { width: auto; padding: 0.3rem; }\n"
+        "td button { margin: 0; padding: 0.3rem 0.6rem; font-size: 0.9rem; }\n"
+        ".small { font-size: 0.85rem; overflow-wrap: anywhere; }\n"
+        "{% block admin_style %}{% endblock %}\n"
+        "{% endblock %}\n"
+        "{% block body %}\n"
+        '<nav class="sections" aria-label="Admin">\n'
+        "{%- for href, label in sections %}\n"
+        '<a href="{{ href }}"{% if path == href %} aria-current="page"{% endif %}>{{ label }}</a>\n'
+        "{%- endfor %}\n"
+        "</nav>\n"
+        '{% include "form_error.html" %}\n'
+        "{% block admin_body %}{% endblock %}\n"
+        "{% endblock %}\n"
+    ),
     "base.html": (
         "<!doctype html>\n"
         '<html lang="en">\n'
@@ -13,7 +37,7 @@ FILES: dict[str, str] = {
         '<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<meta name="description" content="{% block description %}creator-edge: one public page for all your links, with the numbers behind it.{% endblock %}">\n'
-        '<link rel="icon" href="data:,">\n'
+        '<link rel="icon" href="/favicon.svg" type="image/svg+xml">\n'
         "<title>{% block title %}creator-edge{% endblock %}</title>\n"
         '<style nonce="{{ nonce }}">\n'
         ":root { color-scheme: light dark; --accent: #4f46e5; --muted: #4b5563; --text: #111827;\n"
@@ -23,15 +47,25 @@ FILES: dict[str, str] = {
         "    --danger: #b91c1c; --link: #c7d2fe; }\n"
         "}\n"
         "* { box-sizing: border-box; }\n"
+        "[hidden] { display: none !important; }\n"
         "body { font: 16px/1.5 system-ui, sans-serif; margin: 0; padding: 0 1rem 2rem;\n"
         "  color: var(--text); background: var(--bg); }\n"
         "a { color: var(--link); }\n"
-        "main, .site { max-width: 42rem; margin: 0 auto; }\n"
+        "main, .site, .site-foot { max-width: 42rem; margin: 0 auto; }\n"
+        ".site-foot { margin-top: 3rem; padding-top: 1rem; border-top: 1px solid var(--line);\n"
+        "  font-size: 0.9rem; }\n"
         ".site { display: flex; flex-wrap: wrap; gap: 0.25rem 1rem; align-items: baseline;\n"
         "  padding: 1rem 0; margin-bottom: 1rem; border-bottom: 1px solid var(--line); }\n"
         ".site a { padding: 0.25rem 0; }\n"
         ".site .brand { font-weight: 700; margin-right: auto; text-decoration: none; }\n"
         '.site a[aria-current="page"] { font-weight: 700; }\n'
+        ".site form { margin: 0; }\n"
+        ".site button.link { margin: 0; padding: 0.25rem 0; font: inherit; font-weight: 400;\n"
+        "  color: var(--link); background: none; text-decoration: underline; }\n"
+        ".notice { border-left: 4px solid var(--accent); padding: 0.4rem 0.8rem; }\n"
+        ".skip { position: absolute; left: -999px; }\n"
+        ".skip:focus { left: 1rem; top: 0.5rem; background: var(--bg); padding: 0.25rem 0.5rem; }\n"
+        ":focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }\n"
         "h1 { font-size: 1.6rem; margin: 0 0 1rem; }\n"
         "label { display: block; margin: 0.8rem 0 0.2rem; font-weight: 600; }\n"
         "input, select, textarea { width: 100%; padding: 0.55rem 0.6rem; font: inherit;\n"
@@ -46,24 +80,55 @@ FILES: dict[str, str] = {
         ".muted { color: var(--muted); }\n"
         "table { width: 100%; border-collapse: collapse; }\n"
         "th, td { text-align: left; padding: 0.35rem 0.5rem; border-bottom: 1px solid var(--line); }\n"
+        "caption { text-align: left; padding: 0.3rem 0; }\n"
         "{% block style %}{% endblock %}\n"
         "</style>\n"
         "{% block head %}{% endblock %}\n"
         "</head>\n"
         "<body>\n"
+        '<a class="skip" href="#main">Skip to the content</a>\n'
         "<header>\n"
         '<nav class="site" aria-label="creator-edge">\n'
         '<a class="brand" href="/"{% if current == "/" %} aria-current="page"{% endif %}>creator-edge</a>\n'
         "{%- for href, label in nav %}\n"
         '<a href="{{ href }}"{% if current == href %} aria-current="page"{% endif %}>{{ label }}</a>\n'
         "{%- endfor %}\n"
+        "{%- if signed_in %}\n"
+        '<form method="post" action="/logout"><button type="submit" class="link">Sign out</button></form>\n'
+        "{%- endif %}\n"
         "</nav>\n"
         "</header>\n"
-        "<main>\n"
+        '<main id="main">\n'
+        '{% if notice %}<p class="notice" role="status">{{ notice }}</p>{% endif %}\n'
         "{% block body %}{% endblock %}\n"
         "</main>\n"
+        '<footer class="site-foot">\n'
+        '<a href="/docs">API reference</a>\n'
+        "</footer>\n"
         "</body>\n"
         "</html>\n"
+    ),
+    "confirm.html": (
+        '{% extends "base.html" %}\n'
+        "{% block title %}{{ confirm.title }} · creator-edge{% endblock %}\n"
+        "{% block body %}\n"
+        "<h1>{{ confirm.title }}</h1>\n"
+        "<p>{{ confirm.message }}</p>\n"
+        '{% include "form_error.html" %}\n'
+        '<form method="post" action="{{ confirm.action }}">\n'
+        "  {% for name, value in confirm.fields.items() %}\n"
+        '  <input type="hidden" name="{{ name }}" value="{{ value }}">\n'
+        "  {% endfor %}\n"
+        '  <input type="hidden" name="confirm" value="1">\n'
+        "  {% if confirm.password %}\n"
+        '  <label for="confirm-password">Your password</label>\n'
+        '  <input id="confirm-password" name="password" type="password" autocomplete="current-password"\n'
+        "    required>\n"
+        "  {% endif %}\n"
+        '  <button type="submit" class="danger">{{ confirm.button }}</button>\n'
+        '  <a class="button secondary" href="{{ confirm.cancel }}">Cancel</a>\n'
+        "</form>\n"
+        "{% endblock %}\n"
     ),
     "form_error.html": '{% if error %}<p class="error" role="alert">{{ error }}</p>{% endif %}\n',
 }

@@ -15,13 +15,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import DictLoader, Environment, select_autoescape
 
 from core.errors import Forbidden
 from core.feature import Feature
 from core.http.context import request_context
 from core.web import page_files as layout_files
+from core.web.notices import notice_for
 
 # What the layout's navigation offers: to a visitor, signing in or up; to a
 # signed-in person, their pages. (The public profile page is the creator's,
@@ -34,6 +35,15 @@ SIGNED_IN_NAV: tuple[tuple[str, str], ...] = (
     ("/editor", "Editor"),
     ("/dashboard", "Dashboard"),
     ("/account", "Account"),
+    ("/my-page", "My public page"),
+)
+# An admin sees the admin area too; its pages list their own sections
+# (``ADMIN_SECTIONS``), which later features' admin views join.
+ADMIN_NAV: tuple[tuple[str, str], ...] = (("/admin", "Admin"),)
+ADMIN_SECTIONS: tuple[tuple[str, str], ...] = (
+    ("/admin", "Users"),
+    ("/admin/audit", "Audit log"),
+    ("/admin/releases", "App releases"),
 )
 
 
@@ -57,23 +67,77 @@ def environment(files: Mapping[str, str]) -> Environment:
     )
 
 
+def _nav(request: Request, signed_in: bool) -> tuple[tuple[str, str], ...]:
+    if not signed_in:
+        return SIGNED_OUT_NAV
+    # optional_actor keeps the actor it found in the scope; an admin gets the admin area.
+    actor = request.scope.get("creator_edge.actor")
+    return SIGNED_IN_NAV + ADMIN_NAV if getattr(actor, "is_admin", False) else SIGNED_IN_NAV
+
+
+def _current(path: str, nav: tuple[tuple[str, str], ...]) -> str:
+    """The navigation entry this page belongs to: its own path, else the longest
+    entry it lies under (``/editor/profiles/x`` is the editor's, ``/admin/audit`` the admin's)."""
+    under = [href for href, _ in nav if href != "/" and path.startswith(href + "/")]
+    return path if any(href == path for href, _ in nav) or not under else max(under, key=len)
+
+
 def render(
     request: Request, name: str, status: int = 200, *, signed_in: bool = False, **context: Any
 ) -> HTMLResponse:
-    """A page of the product in the shared layout; ``signed_in`` picks its navigation."""
+    """A page of the product in the shared layout; ``signed_in`` picks its navigation.
+
+    A ``?done=<code>`` on the page's address shows that code's confirmation
+    (``core.web.notices.NOTICES``) at the top of the page, announced politely."""
     ctx = request_context(request.scope)
+    nav = _nav(request, signed_in)
+    context.setdefault("notice", notice_for(request.query_params.get("done")))
     html = (
         pages(request)
         .get_template(name)
         .render(
             nonce=ctx.nonce,
-            nav=SIGNED_IN_NAV if signed_in else SIGNED_OUT_NAV,
+            nav=nav,
             signed_in=signed_in,
-            current=request.url.path,
+            current=_current(request.url.path, nav),
+            path=request.url.path,
             **context,
         )
     )
     return HTMLResponse(html, status_code=status, headers={"cache-control": "no-store"})
+
+
+def render_confirm(
+    request: Request,
+    *,
+    title: str,
+    message: str,
+    action: str,
+    button: str,
+    cancel: str,
+    fields: Mapping[str, str] | None = None,
+    password: bool = False,
+    status: int = 200,
+    error: str | None = None,
+) -> HTMLResponse:
+    """The confirm step of a destructive form: the same form again, with
+    ``confirm=1`` (and the password when ``password``), or a way back."""
+    confirm = {
+        "title": title,
+        "message": message,
+        "action": action,
+        "button": button,
+        "cancel": cancel,
+        "fields": dict(fields or {}),
+        "password": password,
+    }
+    return render(request, "confirm.html", status, signed_in=True, confirm=confirm, error=error)
+
+
+def done(target: str, code: str) -> RedirectResponse:
+    """After a form: back to ``target`` with ``code``'s confirmation."""
+    joiner = "&" if "?" in target else "?"
+    return RedirectResponse(f"{target}{joiner}done={code}", status_code=303)
 
 
 def pages(request: Request) -> Environment:

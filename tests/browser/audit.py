@@ -61,7 +61,10 @@ _FACTS = """() => {
       .map((r) => r.name).filter((u) => u.startsWith("http:") && !u.startsWith(location.origin)),
     vagueLinks: [...document.querySelectorAll("a[href]")]
       .map((a) => a.textContent.trim().toLowerCase()).filter((t) => vague.includes(t)),
+    // As Lighthouse's crawlable-anchors: an <a> with a role, or an id and no
+    // address, is not meant as a link.
     uncrawlable: [...document.querySelectorAll("a")]
+      .filter((a) => !a.getAttribute("role") && !(a.id && !a.hasAttribute("href")))
       .filter((a) => !a.getAttribute("href") || a.getAttribute("href").startsWith("javascript:"))
       .map((a) => a.outerHTML),
   };

@@ -184,14 +184,14 @@ def new_account(prefix: str = "user") -> Account:
 
 def sign_up(page, account: Account | None = None) -> Account:
     """Create an account through the real /register page; the browser ends
-    signed in (cookie session) on /account."""
+    signed in (cookie session) on /account, with its next step."""
     account = account or new_account()
     page.goto("/register")
     page.get_by_label("Email").fill(account.email)
     page.get_by_label("Username").fill(account.username)
     page.get_by_label("Password").fill(account.password)
     page.get_by_role("button", name="Create account").click()
-    page.wait_for_url("**/account")
+    page.wait_for_url("**/account?done=registered")
     return account
 
 

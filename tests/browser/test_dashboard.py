@@ -172,10 +172,17 @@ def test_dashboard_draws_the_profiles_real_traffic(page, server: Server) -> None
     assert links["Shop"][1:] == ["1", "1", "33.3%"]
     referrers = dict((row[0], row[1]) for row in _cells(page, "top-referrer"))
     assert referrers.get("news.ycombinator.com") == "1"
+    assert "Direct" in referrers and "Unknown" not in referrers  # no referrer: typed, bookmarked
     assert ["newsletter", "1", "1"] in _cells(page, "top-utm_source")
     assert {row[0] for row in _cells(page, "top-browser")} >= {"Chrome", "Firefox"}
     countries = _cells(page, "countries-table")  # locally no country is known
     assert countries and sum(int(row[1]) for row in countries) == len(AGENTS)
+    assert {row[0] for row in countries} == {"Unknown"}
+    picked = page.locator("#profile option:checked").inner_text()
+    assert picked == f"Dash Board (/p/{slug})"
+    # Counts tick in whole numbers, and a 3-link page's outline has 3 links.
+    ticks = page.evaluate("() => window.creatorEdgeDashboard.chart.axes[1]._splits")
+    assert ticks and all(float(t).is_integer() for t in ticks), ticks
 
     # The heatmap: the API's density, drawn hot where the clicks landed.
     assert drawn["heatmap"] == {"total": expected_heat["total"], "max": expected_heat["max"]}
@@ -191,8 +198,12 @@ def test_dashboard_without_a_profile_says_so(page) -> None:
     sign_up(page)
     page.goto("/dashboard")
     # Waiting by locator: a predicate string would be eval'd, which the CSP forbids.
-    page.locator("#status", has_text="no profile").wait_for()
-    assert page.locator("#report").is_hidden()
+    note = page.locator("#no-profile")
+    note.wait_for()
+    assert "no profile yet" in note.inner_text()
+    assert page.locator("#filters").is_hidden() and page.locator("#report").is_hidden()
+    note.get_by_role("link", name="create your profile").click()
+    page.wait_for_url("**/editor")
 
 
 def test_dashboard_needs_a_session(page) -> None:

@@ -64,3 +64,21 @@ async def test_a_new_url_starts_afresh_and_the_job_goes_with_the_link(
     assert (await alice.get(f"/api/links/{link['id']}/sync")).status_code == 200
     assert (await alice.delete(f"/api/links/{link['id']}")).status_code == 204
     assert (await alice.get(f"/api/links/{link['id']}/sync")).status_code == 404
+
+
+async def test_the_cron_calls_github_only_when_a_link_is_a_github_link(
+    client, alice, github
+) -> None:
+    # A profile whose links point elsewhere: every five-minute run calls nothing.
+    await add_link(alice, "https://example.com/not-github")
+    for _ in range(3):
+        await run_cron(client)
+    assert github.seen == []
+    github.add("alice", "tool", stars=1)
+    profile_id = (await alice.get("/api/profiles")).json()["items"][0]["id"]
+    await alice.post(
+        f"/api/profiles/{profile_id}/links",
+        json={"title": "Tool", "url": "https://github.com/alice/tool"},
+    )
+    await run_cron(client)
+    assert [s.path for s in github.seen] == ["/repos/alice/tool"]

@@ -170,8 +170,12 @@ async def test_pages_get_a_fresh_nonce_and_api_gets_none(probe_client) -> None:
     assert "nonce" not in api.headers["content-security-policy"]
 
 
-async def test_openapi_is_served_and_docs_pages_are_not(client) -> None:
+async def test_openapi_is_served_and_docs_is_the_products_own_page(client) -> None:
     spec = await client.get("/openapi.json")
     assert spec.status_code == 200
     assert "/api/health" in spec.json()["paths"]
-    assert (await client.get("/docs")).status_code == 404
+    # Not FastAPI's Swagger page (it loads from a CDN): the product's own, bundled.
+    docs = await client.get("/docs")
+    assert docs.status_code == 200 and "cdn" not in docs.text.lower()
+    assert "default-src 'none'" in docs.headers["content-security-policy"]
+    assert (await client.get("/redoc")).status_code == 404

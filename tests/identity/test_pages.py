@@ -20,7 +20,7 @@ async def test_register_page_signs_in_with_a_strict_cookie(client) -> None:
             "password": "correct horse battery",
         },
     )
-    assert created.status_code == 303 and created.headers["location"] == "/account"
+    assert created.status_code == 303 and created.headers["location"] == "/account?done=registered"
     cookie = created.headers["set-cookie"]
     for attribute in ("HttpOnly", "Secure", "SameSite=lax", "Path=/"):
         assert attribute.lower() in cookie.lower()

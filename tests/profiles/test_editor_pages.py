@@ -33,10 +33,13 @@ async def test_create_edit_and_delete_a_profile_with_forms(client, session) -> N
         data={"slug": "carols", "display_name": "Carol", "bio": "Hi", "is_public": "1"},
     )
     assert created.status_code == 303
-    edit_path = created.headers["location"]
+    edit_path, done = created.headers["location"].split("?")
+    assert done == "done=profile_created"
     profile_id = edit_path.rsplit("/", 1)[1]
-    page = await client.get(edit_path, headers=cookie)
+    page = await client.get(created.headers["location"], headers=cookie)
     assert page.status_code == 200 and 'value="carols"' in page.text
+    assert '<p class="notice" role="status">Profile created.' in page.text
+    assert '<label for="slug">Slug' in page.text and "Address" not in page.text
     nonce = page.headers["content-security-policy"].split("'nonce-")[1].split("'")[0]
     assert f'<script nonce="{nonce}" src="{editor_js.URL}" defer></script>' in page.text
 
@@ -45,12 +48,24 @@ async def test_create_edit_and_delete_a_profile_with_forms(client, session) -> N
         headers={**ORIGIN, **cookie},
         data={"slug": "carols", "display_name": "Carol C.", "bio": ""},  # unchecked: private
     )
-    assert saved.status_code == 303
+    assert saved.status_code == 303 and saved.headers["location"].endswith("done=profile_saved")
     api = (await client.get(f"/api/profiles/{profile_id}", headers=cookie)).json()
     assert api["display_name"] == "Carol C." and api["is_public"] is False and api["bio"] is None
 
-    gone = await client.post(f"{edit_path}/delete", headers={**ORIGIN, **cookie})
-    assert gone.status_code == 303 and gone.headers["location"] == "/editor"
+    # Deleting asks first: the profile is still there after the first post.
+    asked = await client.post(f"{edit_path}/delete", headers={**ORIGIN, **cookie})
+    assert asked.status_code == 200 and "Delete Carol C.?" in asked.text
+    assert '<input type="hidden" name="confirm" value="1">' in asked.text
+    assert f'href="{edit_path}">Cancel</a>' in asked.text
+    assert (await client.get(edit_path, headers=cookie)).status_code == 200
+    gone = await client.post(
+        f"{edit_path}/delete", headers={**ORIGIN, **cookie}, data={"confirm": "1"}
+    )
+    assert gone.status_code == 303 and gone.headers["location"] == "/editor?done=profile_deleted"
+    assert (
+        "The profile is deleted."
+        in (await client.get(gone.headers["location"], headers=cookie)).text
+    )
     assert (await client.get(edit_path, headers=cookie)).status_code == 404
 
 
@@ -76,19 +91,25 @@ async def test_links_are_added_moved_hidden_and_removed_with_forms(client, sessi
         headers=post,
         data={"slug": "carols", "display_name": "Carol", "is_public": "1"},
     )
-    edit_path = created.headers["location"]
+    edit_path = created.headers["location"].split("?")[0]
     for title in ("One", "Two", "Three"):
         added = await client.post(
             f"{edit_path}/links", headers=post, data={"title": title, "url": "https://example.com"}
         )
-        assert added.status_code == 303
+        assert added.status_code == 303 and added.headers["location"].endswith("done=link_added")
     bad = await client.post(
         f"{edit_path}/links", headers=post, data={"title": "Bad", "url": "javascript:alert(1)"}
     )
     assert bad.status_code == 422 and "http://" in bad.text
     assert 'value="javascript:alert(1)"' in bad.text
 
-    one, two, three = ids_in((await client.get(edit_path, headers=cookie)).text)
+    page = (await client.get(edit_path, headers=cookie)).text
+    one, two, three = ids_in(page)
+    # Up only where a link is above, Down only where one is below.
+    assert f'action="/editor/links/{one}/move" data-move="up" hidden>' in page
+    assert f'action="/editor/links/{one}/move" data-move="down">' in page
+    assert f'action="/editor/links/{three}/move" data-move="down" hidden>' in page
+    assert f'action="/editor/links/{two}/move" data-move="up">' in page
     await client.post(f"/editor/links/{three}/move", headers=post, data={"direction": "up"})
     await client.post(f"/editor/links/{one}/move", headers=post, data={"direction": "up"})
     assert ids_in((await client.get(edit_path, headers=cookie)).text) == [one, three, two]
@@ -101,9 +122,44 @@ async def test_links_are_added_moved_hidden_and_removed_with_forms(client, sessi
     public = (await client.get("/p/carols")).text
     assert "Two" not in public and "Three" in public
 
-    removed = await client.post(f"/editor/links/{three}/delete", headers=post)
+    edited = await client.post(
+        f"/editor/links/{one}", headers=post, data={"title": "Uno", "url": "https://uno.example"}
+    )
+    assert edited.status_code == 303 and edited.headers["location"].endswith("done=link_saved")
+    bad_edit = await client.post(
+        f"/editor/links/{one}", headers=post, data={"title": "Uno", "url": "ftp://x.example"}
+    )
+    assert bad_edit.status_code == 422 and 'role="alert"' in bad_edit.text
+    links = await client.get(f"/api/profiles/{edit_path.rsplit('/', 1)[1]}", headers=cookie)
+    first = next(link for link in links.json()["links"] if link["id"] == one)
+    assert (first["title"], first["url"]) == ("Uno", "https://uno.example")
+
+    asked = await client.post(f"/editor/links/{three}/delete", headers=post)
+    assert asked.status_code == 200 and "Remove the link Three?" in asked.text
+    assert ids_in((await client.get(edit_path, headers=cookie)).text) == [three, one, two]
+    removed = await client.post(
+        f"/editor/links/{three}/delete", headers=post, data={"confirm": "1"}
+    )
     assert removed.status_code == 303
     assert ids_in((await client.get(edit_path, headers=cookie)).text) == [one, two]
+
+
+async def test_my_public_page_leads_to_the_first_public_profile(client, session) -> None:
+    cookie, post = {"cookie": session}, {**ORIGIN, "cookie": session}
+    none_yet = await client.get("/my-page", headers=cookie)
+    assert none_yet.status_code == 303
+    assert none_yet.headers["location"] == "/editor?done=no_public_page"
+    await client.post(
+        "/editor/profiles", headers=post, data={"slug": "hidden1", "display_name": "H"}
+    )
+    await client.post(
+        "/editor/profiles",
+        headers=post,
+        data={"slug": "shown1", "display_name": "S", "is_public": "1"},
+    )
+    found = await client.get("/my-page", headers=cookie)
+    assert found.status_code == 303 and found.headers["location"] == "/p/shown1"
+    assert (await client.get("/my-page")).headers["location"] == "/login?next=/my-page"
 
 
 async def test_someone_elses_profile_is_not_found_in_the_editor(
@@ -123,6 +179,7 @@ async def test_someone_elses_profile_is_not_found_in_the_editor(
         f"/editor/profiles/{profile['id']}/links",
         f"/editor/links/{lid}/delete",
         f"/editor/links/{lid}/move",
+        f"/editor/links/{lid}",
     ):
         response = await client.post(
             path, headers=post, data={"title": "x", "url": "https://x.example", "slug": "stolen"}

@@ -57,6 +57,50 @@
     return (n || 0).toLocaleString();
   }
 
+  // Days and hours in the viewer's language; the buckets are UTC, and say so.
+  function localDay(ms) {
+    return new Date(ms).toLocaleDateString(undefined, {
+      year: "numeric", month: "short", day: "numeric", timeZone: "UTC",
+    });
+  }
+
+  function localBucket(at, interval) {
+    var ms = Date.parse(at);
+    if (interval !== "hour") {
+      return localDay(ms);
+    }
+    return new Date(ms).toLocaleString(undefined, {
+      month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", timeZone: "UTC",
+    });
+  }
+
+  // Counts are whole numbers: the y axis steps by 1, 2, 5, 10, 20, 50 ...
+  var COUNT_STEPS = (function () {
+    var steps = [];
+    for (var power = 1; power <= 1e9; power *= 10) {
+      steps.push(power, 2 * power, 5 * power);
+    }
+    return steps;
+  })();
+
+  var regionNames = null;
+  try {
+    regionNames = new Intl.DisplayNames(undefined, { type: "region" });
+  } catch (e) {
+    regionNames = null;
+  }
+
+  function countryName(code) {
+    if (!code) {
+      return "Unknown";
+    }
+    try {
+      return (regionNames && regionNames.of(code)) || code;
+    } catch (e) {
+      return code;
+    }
+  }
+
   function percent(rate) {
     return rate === null || rate === undefined ? "–" : (rate * 100).toFixed(1) + "%";
   }
@@ -84,6 +128,15 @@
           td.className = "num";
         }
       });
+    });
+  }
+
+  function nextTask(work) {
+    return new Promise(function (resolve) {
+      window.setTimeout(function () {
+        work();
+        resolve();
+      }, 0);
     });
   }
 
@@ -131,7 +184,7 @@
       profiles.forEach(function (p) {
         var option = document.createElement("option");
         option.value = p.id;
-        option.textContent = p.display_name + " (/" + p.slug + ")";
+        option.textContent = p.display_name + " (" + (p.url || "/p/" + p.slug) + ")";
         select.appendChild(option);
       });
       if (wanted && profiles.some(function (p) { return p.id === wanted; })) {
@@ -148,9 +201,15 @@
     return getJSON("/api/profiles/" + encodeURIComponent(profileId) + "/links?limit=200").then(
       function (body) {
         var titles = {};
+        var shown = 0;
         (body.items || body || []).forEach(function (link) {
           titles[link.id] = link.title;
+          if (link.is_active !== false) {
+            shown += 1;
+          }
         });
+        // Not an own property a link id could be: the links the page shows.
+        Object.defineProperty(titles, "shown", { value: shown, enumerable: false });
         state.links[profileId] = titles;
         return titles;
       },
@@ -195,7 +254,9 @@
         incrs: [86400, 2 * 86400, 7 * 86400, 14 * 86400, 28 * 86400, 91 * 86400],
         values: function (u, splits) {
           return splits.map(function (ts) {
-            return new Date(ts * 1000).toISOString().slice(5, 10);
+            return new Date(ts * 1000).toLocaleDateString(undefined, {
+              month: "short", day: "numeric", timeZone: "UTC",
+            });
           });
         },
       });
@@ -212,7 +273,15 @@
         return window.uPlot.tzDate(new Date(ts * 1000), "Etc/UTC");
       },
       scales: { x: { time: true }, y: { range: function (u, min, max) { return [0, Math.max(1, max)]; } } },
-      axes: [xAxis, axis],
+      axes: [
+        xAxis,
+        Object.assign({}, axis, {
+          incrs: COUNT_STEPS,
+          values: function (u, splits) {
+            return splits.map(function (v) { return number(v); });
+          },
+        }),
+      ],
       series: [
         {},
         { label: "Views", stroke: COLORS.views, width: 2, fill: "rgba(91, 91, 214, 0.12)" },
@@ -222,7 +291,8 @@
     };
     state.chart = new window.uPlot(options, data, box);
     var rows = summary.series.map(function (p, i) {
-      return [p.at.replace("T", " ").replace(":00:00Z", ":00"), data[1][i], data[2][i], data[3][i]];
+      return [localBucket(p.at, summary.interval), number(data[1][i]), number(data[2][i]),
+        number(data[3][i])];
     });
     fillTable($("series-table").tBodies[0], rows);
   }
@@ -248,8 +318,12 @@
     return wrap;
   }
 
-  function label(value) {
-    return value === null || value === undefined || value === "" ? "Unknown" : value;
+  function label(value, dim) {
+    if (value === null || value === undefined || value === "") {
+      // No referrer: the visitor typed the address or used a bookmark.
+      return dim === "referrer" ? "Direct" : "Unknown";
+    }
+    return value;
   }
 
   function drawTops(summary) {
@@ -259,7 +333,8 @@
     fillTable(
       $("countries-table").tBodies[0],
       countries.map(function (r) {
-        return [label(r.value), number(r.events), number(r.uniques), bar(all ? r.events / all : 0)];
+        return [countryName(r.value), number(r.events), number(r.uniques),
+          bar(all ? r.events / all : 0)];
       })
     );
     Array.prototype.forEach.call(document.querySelectorAll(".tops table"), function (table) {
@@ -267,7 +342,7 @@
       fillTable(
         table.tBodies[0],
         (top[dim] || []).map(function (r) {
-          return [label(r.value), number(r.events), number(r.uniques)];
+          return [label(r.value, dim), number(r.events), number(r.uniques)];
         })
       );
     });
@@ -292,7 +367,8 @@
     ctx.fillRect(w * 0.25, h * 0.17, w * 0.5, h * 0.025); // name
     ctx.fillRect(w * 0.15, h * 0.215, w * 0.7, h * 0.012); // bio
     ctx.fillRect(w * 0.2, h * 0.235, w * 0.6, h * 0.012);
-    var links = Math.max(3, Math.min(8, linkCount || 0));
+    // As many link placeholders as the page shows links (at most 8 fit).
+    var links = Math.max(0, Math.min(8, linkCount || 0));
     for (var i = 0; i < links; i += 1) {
       var top = h * (0.29 + i * 0.085);
       ctx.strokeStyle = "#b3b9c5";
@@ -373,12 +449,23 @@
         $("report").hidden = false;
         drawTotals(summary);
         drawChart(summary);
-        drawLinks(summary, titles);
-        drawTops(summary);
-        drawHeatmap(heatmap, summary.links.length);
-        state.loads += 1;
-        $("report").dataset.loads = String(state.loads);
-        setStatus("Showing " + f.days.from + " to " + f.days.to + " (UTC).", false);
+        // The rest in tasks of their own: the page stays responsive while it draws.
+        return nextTask(function () {
+          drawLinks(summary, titles);
+          drawTops(summary);
+        }).then(function () {
+          return nextTask(function () {
+            drawHeatmap(heatmap, titles.shown !== undefined ? titles.shown : summary.links.length);
+          });
+        }).then(function () {
+          state.loads += 1;
+          $("report").dataset.loads = String(state.loads);
+          setStatus(
+            "Showing " + localDay(Date.parse(f.days.from + "T00:00:00Z")) + " to " +
+              localDay(Date.parse(f.days.to + "T00:00:00Z")) + " (UTC days).",
+            false
+          );
+        });
       },
       function (error) {
         setStatus(error.message || "Could not load the analytics.", true);
@@ -407,7 +494,9 @@
     loadProfiles(wanted).then(
       function (profiles) {
         if (!profiles.length) {
-          setStatus("You have no profile yet: create one to see its analytics.", false);
+          $("filters").hidden = true;
+          $("status").hidden = true;
+          $("no-profile").hidden = false;
           return;
         }
         return load();

@@ -74,9 +74,9 @@ async def login(
     body: LoginIn, request: Request, service: Identity = Depends(identity)
 ) -> JSONResponse:
     # The account key is hashed: the rate-limit store never holds an email address.
-    await limit_key(request, LOGIN_PER_ACCOUNT, hash_secret("login:" + body.login)[:32])
+    await limit_key(request, LOGIN_PER_ACCOUNT, hash_secret("login:" + body.identifier)[:32])
     try:
-        signed = await service.login(body.login, body.password)
+        signed = await service.login(body.identifier, body.password)
     except SignInRefused as refused:
         record_refused_sign_in(request, refused, kind="api")
         raise

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
 
-from core.clock import iso
 from core.data.actor import Actor
-from core.errors import AppError
+from core.errors import AppError, Invalid
 from core.http.context import request_context
-from core.identity import oauth, oauth_repo
 from core.identity.auth import SESSION_COOKIE, identity, optional_actor
+from core.identity.models import LoginIn
 from core.identity.routes.api import LOGIN, LOGIN_PER_ACCOUNT, REGISTER, record_refused_sign_in
-from core.identity.service import Identity, SignedIn, SignInRefused, public_user
+from core.identity.service import Identity, SignedIn, SignInRefused
 from core.identity.sessions import PAGE_SESSION_TTL
 from core.identity.tokens import hash_secret
 from core.security.ratelimit import enforce
@@ -46,6 +46,15 @@ async def _form(request: Request) -> dict[str, str]:
     return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
+def _login_body(login: str, password: str) -> LoginIn:
+    try:
+        return LoginIn(login=login, password=password)
+    except ValidationError:
+        raise Invalid(
+            "Give your email or username and your password.", details=[{"field": "login"}]
+        ) from None
+
+
 @router.get("/login")
 async def login_page(
     request: Request, next: str | None = None, actor: Actor | None = Depends(optional_actor)
@@ -59,12 +68,14 @@ async def login_page(
 async def login_submit(request: Request, service: Identity = Depends(identity)) -> Response:
     check_origin(request)
     form = await _form(request)
-    login, target = form.get("login", "").strip().lower(), safe_next(form.get("next"))
+    login, target = form.get("login", "").strip(), safe_next(form.get("next"))
     try:
+        # The form's fields are the API's body (LoginIn): one contract for both.
+        body = _login_body(login, form.get("password", ""))
         ctx = request_context(request.scope)
         await enforce(ctx, LOGIN_PER_CLIENT, ctx.client_key)
-        await enforce(ctx, LOGIN_PER_ACCOUNT, hash_secret("login:" + login)[:32])
-        signed = await service.login(login, form.get("password", ""), kind="page")
+        await enforce(ctx, LOGIN_PER_ACCOUNT, hash_secret("login:" + body.identifier)[:32])
+        signed = await service.login(body.identifier, body.password, kind="page")
     except AppError as error:
         if isinstance(error, SignInRefused):
             record_refused_sign_in(request, error, kind="page")
@@ -106,33 +117,7 @@ async def register_submit(request: Request, service: Identity = Depends(identity
         return render(
             request, "register.html", status=error.status, error=error.message, form=fields
         )
-    return _signed_in_redirect(signed, "/account")
-
-
-@router.get("/account")
-async def account_page(
-    request: Request,
-    actor: Actor | None = Depends(optional_actor),
-    service: Identity = Depends(identity),
-) -> Response:
-    if actor is None:
-        return RedirectResponse("/login?next=/account", status_code=303)
-    user = public_user(await service.me(actor))
-    rows = await service.sessions.of_user(actor.user_id)
-    sessions = [
-        {**row, "expires_at": iso(row["expires_at"]), "current": row["id"] == actor.session_id}
-        for row in rows
-    ]
-    identities = await oauth_repo.linked_identities(service.ports.db, service.pii, actor.user_id)
-    return render(
-        request,
-        "account.html",
-        signed_in=True,
-        user=user,
-        sessions=sessions,
-        identities=identities,
-        providers=oauth.enabled(request.app.state.settings),
-    )
+    return _signed_in_redirect(signed, "/account?done=registered")
 
 
 @router.post("/logout")

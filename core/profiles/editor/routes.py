@@ -21,7 +21,7 @@ from core.identity import optional_actor
 from core.profiles.editor import script as editor_js
 from core.profiles.models import LinkIn, ProfileIn
 from core.profiles.service import Profiles
-from core.web.render import check_origin, render
+from core.web.render import check_origin, done, render, render_confirm
 
 router = APIRouter(include_in_schema=False)
 
@@ -56,8 +56,8 @@ def _parsed(model: type[M], **fields: Any) -> M:
         raise Invalid(message, details=[{"field": field}]) from None
 
 
-def _back(profile_id: str) -> Response:
-    return RedirectResponse(f"/editor/profiles/{profile_id}", status_code=303)
+def _back(profile_id: str, code: str) -> Response:
+    return done(f"/editor/profiles/{profile_id}", code)
 
 
 async def _profile_page(
@@ -135,7 +135,7 @@ async def create_profile(
         return await _editor_home(
             request, service, status=error.status, error=error.message, form=fields
         )
-    return _back(created.id)
+    return _back(created.id, "profile_created")
 
 
 @router.get("/editor/profiles/{profile_id}")
@@ -168,7 +168,7 @@ async def save_profile(
         return await _profile_page(
             request, service, profile_id, status=error.status, error=error.message
         )
-    return _back(profile_id)
+    return _back(profile_id, "profile_saved")
 
 
 @router.post("/editor/profiles/{profile_id}/delete")
@@ -178,11 +178,27 @@ async def delete_profile(
     check_origin(request)
     if actor is None:
         return _to_login(request)
+    service = _service(request, actor)
+    form = await _form(request)
     try:
-        await _service(request, actor).delete(profile_id)
+        if form.get("confirm") != "1":
+            profile = await service.get(profile_id)
+            return render_confirm(
+                request,
+                title=f"Delete {profile.display_name}?",
+                message=(
+                    f"Its public page {profile.url} stops answering, and its "
+                    f"{len(profile.links or [])} link(s) and their numbers are deleted with it. "
+                    "This cannot be undone."
+                ),
+                action=f"/editor/profiles/{profile_id}/delete",
+                button="Delete this profile",
+                cancel=f"/editor/profiles/{profile_id}",
+            )
+        await service.delete(profile_id)
     except NotFound:
         return render(request, "profile_missing.html", status=404, signed_in=True)
-    return RedirectResponse("/editor", status_code=303)
+    return done("/editor", "profile_deleted")
 
 
 @router.post("/editor/profiles/{profile_id}/links")
@@ -207,7 +223,7 @@ async def add_link(
             error=error.message,
             link_form=fields,
         )
-    return _back(profile_id)
+    return _back(profile_id, "link_added")
 
 
 async def _change_link(
@@ -222,11 +238,29 @@ async def _change_link(
         link = await service.link(link_id)
     except NotFound:
         return render(request, "profile_missing.html", status=404, signed_in=True)
+    code = "link_moved"
     try:
         if action == "delete":
+            if form.get("confirm") != "1":
+                return render_confirm(
+                    request,
+                    title=f"Remove the link {link.title}?",
+                    message=f"{link.url} leaves your page, and its click numbers go with it.",
+                    action=f"/editor/links/{link_id}/delete",
+                    button="Remove this link",
+                    cancel=f"/editor/profiles/{link.profile_id}",
+                )
             await service.delete_link(link_id)
+            code = "link_deleted"
         elif action == "visibility":
-            await service.update_link(link_id, {"is_active": form.get("is_active") == "1"})
+            shown = form.get("is_active") == "1"
+            await service.update_link(link_id, {"is_active": shown})
+            code = "link_shown" if shown else "link_hidden"
+        elif action == "edit":
+            fields = {"title": form.get("title", ""), "url": form.get("url", "")}
+            _parsed(LinkIn, **fields)
+            await service.update_link(link_id, fields)
+            code = "link_saved"
         elif form.get("direction") in ("up", "down"):
             step = -1 if form["direction"] == "up" else 1
             await service.update_link(link_id, {"position": max(0, link.position + step)})
@@ -234,7 +268,15 @@ async def _change_link(
         return await _profile_page(
             request, service, link.profile_id, status=error.status, error=error.message
         )
-    return _back(link.profile_id)
+    return _back(link.profile_id, code)
+
+
+@router.post("/editor/links/{link_id}")
+async def edit_link(
+    link_id: str, request: Request, actor: Actor | None = Depends(optional_actor)
+) -> Response:
+    """A link's title and URL."""
+    return await _change_link(request, actor, link_id, "edit")
 
 
 @router.post("/editor/links/{link_id}/move")
@@ -256,6 +298,21 @@ async def delete_link(
     link_id: str, request: Request, actor: Actor | None = Depends(optional_actor)
 ) -> Response:
     return await _change_link(request, actor, link_id, "delete")
+
+
+@router.get("/my-page")
+async def my_public_page(
+    request: Request, actor: Actor | None = Depends(optional_actor)
+) -> Response:
+    """The navigation's "My public page": the first public profile's page, or
+    the editor with the reason when there is none."""
+    if actor is None:
+        return _to_login(request)
+    page = await _service(request, actor).list_mine(limit=200, cursor=None)
+    public = [p for p in page.items if p.is_public]
+    if public:
+        return RedirectResponse(public[0].url, status_code=303)
+    return done("/editor", "no_public_page")
 
 
 @router.get("/editor/editor.js")

@@ -32,6 +32,17 @@
   }
 
   // ------------------------------------------------------------ reordering
+  // "Up" only where there is a link above, "Down" only where there is one below.
+  function refreshMoves(list) {
+    var items = list.querySelectorAll('li[data-link-id]');
+    Array.prototype.forEach.call(items, function (li, i) {
+      var up = li.querySelector('form[data-move="up"]');
+      var down = li.querySelector('form[data-move="down"]');
+      if (up) { up.hidden = i === 0; }
+      if (down) { down.hidden = i === items.length - 1; }
+    });
+  }
+
   function setupReorder() {
     var list = document.getElementById('links');
     if (!list) { return; }
@@ -53,8 +64,12 @@
       say('links-status', 'Saving the order…');
       var path = '/api/profiles/' + profileId + '/links/order';
       api('PUT', path, { link_ids: ids }).then(function () {
+        refreshMoves(list);
         say('links-status', 'Order saved.');
-        if (button) { button.focus(); }
+        if (button && !form.hidden) { button.focus(); } else {
+          var other = form.parentNode.querySelector('form[data-move]:not([hidden]) button');
+          if (other) { other.focus(); }
+        }
       }, function (error) {
         if (direction === 'up') { swap(sibling, item); } else { swap(item, sibling); }
         say('links-status', error.message);
