@@ -82,6 +82,15 @@ class Settings(BaseSettings):
     # A MaxMind (GeoLite2/GeoIP2 City) database for the local runtime's geo facts;
     # at the edge request.cf gives them.
     geoip_db: Path | None = Field(None, validation_alias="CREATOR_EDGE_GEOIP_DB")
+    # The payment provider's webhook endpoint secret(s): several, comma-separated,
+    # while one is rotated out. Unset: the webhook answers 503.
+    billing_webhook_secret: SecretStr | None = Field(
+        None, validation_alias="CREATOR_EDGE_BILLING_WEBHOOK_SECRET"
+    )
+    # Days a failed payment keeps the paid plan before it falls back to free.
+    billing_grace_days: int = Field(
+        default=7, ge=0, le=60, validation_alias="CREATOR_EDGE_BILLING_GRACE_DAYS"
+    )
 
     @field_validator(
         "client_ip_header",
@@ -90,6 +99,7 @@ class Settings(BaseSettings):
         "ip_pepper",
         "github_token",
         "geoip_db",
+        "billing_webhook_secret",
         mode="before",
     )
     @classmethod
