@@ -195,3 +195,18 @@ async def test_a_failed_write_never_counts(settings, runtime, clock) -> None:
             assert (await client.post("/api/_test/fails")).json() == {"outcome": "work failed"}
         sub = (await client.get("/api/subscription")).json()
         assert next(u for u in sub["usage"] if u["meter"] == "ai_generations")["used"] == 0
+
+
+async def test_an_admitted_request_costs_no_statement_beyond_its_own_batch(
+    app, runtime, clock
+) -> None:
+    from tests.plans.counting import counted_statements
+
+    async with signed_in(app) as (client, _user_id):
+        assert (await client.post(PATH)).status_code == 200  # warm: the isolate's snapshot
+        async with counted_statements(runtime) as statements:
+            for _ in range(5):
+                assert (await client.post(PATH)).status_code == 200
+        assert len(statements) == 10
+        assert all(s.startswith("batch: ") for s in statements), statements
+        assert sum("INSERT INTO subscriptions" in s for s in statements) == 5

@@ -152,7 +152,8 @@ async def test_several_v1_signatures_are_accepted_during_a_secret_rotation(
         body, headers = provider.signed(event, secrets=[OLD_SECRET, SECRET])
         assert (await client.post(HOOK, content=body, headers=headers)).status_code == 200
     # ...and the endpoint may hold both while the provider still signs with the old one.
-    both = settings.model_copy(update={"billing_webhook_secret": SecretStr(f"{SECRET},{OLD_SECRET}")})
+    rotating = SecretStr(f"{SECRET},{OLD_SECRET}")
+    both = settings.model_copy(update={"billing_webhook_secret": rotating})
     async with make_client(create_app(both, runtime)) as client:
         event = provider.subscription("updated", user_id=tokens["user"]["id"], tier="business")
         body, headers = provider.signed(event, secrets=[OLD_SECRET])
