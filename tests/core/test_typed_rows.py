@@ -11,6 +11,8 @@ import pytest
 from core.assets.repo import AssetRow
 from core.github.repo import SyncJobRow
 from core.identity.repo import SessionRecord, UserCredentials
+from core.plans.flags.store import FlagRow
+from core.plans.repo import PlanRow, SubscriptionRow
 from core.profiles.repo import LinkRow, ProfileRow
 
 ROW_TYPES = {
@@ -20,6 +22,9 @@ ROW_TYPES = {
     "links": LinkRow,
     "users": UserCredentials,
     "sessions": SessionRecord,
+    "plans": PlanRow,
+    "subscriptions": SubscriptionRow,
+    "feature_flags": FlagRow,
 }
 SQL_TYPES = {"TEXT": str, "INTEGER": int, "REAL": float, "BLOB": bytes}
 
