@@ -19,7 +19,7 @@ INSERT INTO plans (tier, name, rank, posts_month, ai_generations_month, storage_
     ('pro', 'Pro', 1, 500, 200, 10737418240, 50000, '2026-12-03T00:00:00Z'),
     ('business', 'Business', 2, NULL, 2000, 107374182400, 500000, '2026-12-03T00:00:00Z');
 
--- One row per user (made with the first counted work, or the first look at the
+-- One row per user, its id the user's (made with the first counted work, or the first look at the
 -- subscription): the plan, the current billing period [period_start, period_end)
 -- in epoch seconds, the day API calls count in, the usage counters, and the
 -- payment provider's ids. provider_event_at is the provider's time of the last

@@ -3,12 +3,12 @@ and the payment events received."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Literal, TypedDict
 
 from core.clock import iso
 from core.data.owned import OwnedTable
-from core.ids import new_id
 from core.plans.periods import add_month, day_start
 from core.ports import Database, Statement, stmt
 from core.usage import Meter
@@ -70,18 +70,10 @@ class SubscriptionRow(TypedDict):
     updated_at: str
 
 
-def count_statement(owner_id: str, meter: Meter, amount: int, now: float) -> Statement:
-    """Add ``amount`` to the owner's counter in the work's own batch.
-
-    The limit is read in the same statement from the plan the row holds at that
-    moment, so a concurrent request that took the last unit makes this one set
-    the counter to NULL, which NOT NULL refuses: the whole batch fails. A user
-    with no row yet gets one on the free plan. A negative amount (storage freed)
-    is never refused and never goes below zero."""
-    m = METERS[meter]
+def _count_sql(m: MeterColumns) -> str:
     used, limit = m.used, m.limit
     # The free plan's limit for a first row; the row's own plan's after that.
-    sql = (
+    return (
         f"INSERT INTO subscriptions (id, owner_id, period_start, period_end, day_start, {used},"  # noqa: S608 (fixed names)
         " created_at, updated_at)"
         f" SELECT ?, ?, ?, ?, ?, CASE WHEN ? <= 0 THEN 0 WHEN ? <= COALESCE(p.{limit}, ?) THEN ?"
@@ -94,25 +86,53 @@ def count_statement(owner_id: str, meter: Meter, amount: int, now: float) -> Sta
         f" subscriptions.{used} + ?) THEN subscriptions.{used} + ?"
         " ELSE NULL END, updated_at = excluded.updated_at"
     )
-    stamp = iso(now)
-    return stmt(
-        sql,
-        new_id(now),
-        owner_id,
-        now,
-        add_month(now),
-        day_start(now),
-        amount,
-        amount,
-        amount,
-        amount,
-        stamp,
-        stamp,
-        amount,
-        amount,
-        amount,
-        amount,
-        amount,
+
+
+_COUNT_SQL = {meter: _count_sql(columns) for meter, columns in METERS.items()}
+
+
+@functools.lru_cache(maxsize=4)
+def _stamp(second: int) -> str:
+    return iso(second)
+
+
+@functools.lru_cache(maxsize=4)
+def _month_from(day: float) -> float:
+    """Seconds from ``day`` (a midnight) to the same time a month on."""
+    return add_month(day) - day
+
+
+def count_statement(owner_id: str, meter: Meter, amount: int, now: float) -> Statement:
+    """Add ``amount`` to the owner's counter in the work's own batch.
+
+    The limit is read in the same statement from the plan the row holds at that
+    moment, so a concurrent request that took the last unit makes this one set
+    the counter to NULL, which NOT NULL refuses: the whole batch fails. A user
+    with no row yet gets one on the free plan (its id is the owner's: one row a
+    user). A negative amount (storage freed) is never refused and never goes
+    below zero. Built from cached parts: it is on every counted request's path."""
+    stamp = _stamp(int(now))
+    day = day_start(now)
+    return Statement(
+        _COUNT_SQL[meter],
+        (
+            owner_id,
+            owner_id,
+            now,
+            now + _month_from(day),
+            day,
+            amount,
+            amount,
+            amount,
+            amount,
+            stamp,
+            stamp,
+            amount,
+            amount,
+            amount,
+            amount,
+            amount,
+        ),
     )
 
 
@@ -146,7 +166,7 @@ class PlansRepo:
             "INSERT INTO subscriptions (id, owner_id, period_start, period_end, day_start,"
             " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (owner_id) DO NOTHING",
-            new_id(now),
+            owner_id,
             owner_id,
             now,
             add_month(now),

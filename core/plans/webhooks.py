@@ -16,7 +16,6 @@ from typing import Any
 
 from core.clock import iso
 from core.errors import BadRequest, DependencyDown
-from core.ids import new_id
 from core.plans.models import WebhookReceipt
 from core.plans.periods import add_month, day_start
 from core.plans.repo import PlansRepo, SubscriptionRow
@@ -226,7 +225,7 @@ class Webhooks:
                     " period_end, day_start, provider_customer_id, provider_subscription_id,"
                     " provider_event_at, created_at, updated_at)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    new_id(now),
+                    user_id,
                     user_id,
                     tier,
                     status,
