@@ -117,9 +117,8 @@ async def main(requests: int, rounds: int) -> None:
             f" (per-round range {diffs[0]:.4f} to {diffs[-1]:.4f}; target < 0.1 ms)"
         )
         ratios = sorted(c / b for b, c in zip(bare_t, checked_t, strict=True))
-        print(
-            f"checked / bare          : {statistics.median(ratios):.3f}x ({ratios[0]:.3f}-{ratios[-1]:.3f})"
-        )
+        spread = f"{ratios[0]:.3f}-{ratios[-1]:.3f}"
+        print(f"checked / bare          : {statistics.median(ratios):.3f}x ({spread})")
         print(
             f"database statements     : {counting.calls} for {rounds * requests * 2} requests"
             " (target 0)"
