@@ -9,6 +9,7 @@ from __future__ import annotations
 from core.data.actor import Actor
 from core.feature import Feature, Scheduled
 from core.identity import page_files
+from core.identity.account_sections import AccountSection
 from core.identity.auth import admin_actor, current_actor, optional_actor, owned
 from core.identity.gdpr import user_blob_prefix
 from core.identity.jobs import purge_expired_sessions
@@ -29,6 +30,7 @@ FEATURE = Feature(
 __all__ = [
     "FEATURE",
     "RESERVED_USERNAMES",
+    "AccountSection",
     "Actor",
     "admin_actor",
     "current_actor",

@@ -22,6 +22,7 @@ FILES: dict[str, str] = {
         "  {% endfor %}\n"
         "  </tbody>\n"
         "</table>\n"
+        "{% for section in sections %}{% include section.template %}{% endfor %}\n"
         '<form method="post" action="/logout">\n'
         '  <button type="submit" class="secondary">Sign out</button>\n'
         "</form>\n"

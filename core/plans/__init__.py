@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from core.feature import Feature, Scheduled
 from core.jobs.schedule import DAILY, EVERY_FIVE_MINUTES
-from core.plans import routes
+from core.plans import page_files, routes
+from core.plans.account import ACCOUNT_SECTION
 from core.plans.flags import routes as flag_routes
 from core.plans.flags.store import FlagRepo, publish
 from core.plans.gate import GATE, PlanGate
@@ -35,7 +36,8 @@ FEATURE = Feature(
     owned_tables=(SUBSCRIPTIONS,),
     erase_hooks=(forget_user,),
     jobs=(Scheduled(DAILY, BILLING_RESETS), Scheduled(EVERY_FIVE_MINUTES, REPUBLISH_FLAGS)),
-    provides=(GATE,),
+    templates=page_files.FILES,
+    provides=(GATE, ACCOUNT_SECTION),
 )
 
 __all__ = ["FEATURE", "GATE", "PlanGate"]

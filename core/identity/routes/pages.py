@@ -12,6 +12,7 @@ from core.clock import iso
 from core.data.actor import Actor
 from core.errors import AppError
 from core.http.context import request_context
+from core.identity.account_sections import account_sections
 from core.identity.auth import SESSION_COOKIE, identity, optional_actor
 from core.identity.routes.api import LOGIN, LOGIN_PER_ACCOUNT, REGISTER, record_refused_sign_in
 from core.identity.service import Identity, SignedIn, SignInRefused, public_user
@@ -122,7 +123,10 @@ async def account_page(
         {**row, "expires_at": iso(row["expires_at"]), "current": row["id"] == actor.session_id}
         for row in rows
     ]
-    return render(request, "account.html", signed_in=True, user=user, sessions=sessions)
+    sections = await account_sections(request, actor, request.app.state.features)
+    return render(
+        request, "account.html", signed_in=True, user=user, sessions=sessions, sections=sections
+    )
 
 
 @router.post("/logout")
