@@ -192,6 +192,7 @@ async def test_scheduled_runs_the_five_minute_and_hourly_jobs(edge) -> None:
     assert runs == {
         "health_checks": "success",
         "github_sync": "success",
+        "republish_flags": "success",
         "analytics_rollup": "success",
     }, runs
     last = await _tier.env.KV.get("health:last")
