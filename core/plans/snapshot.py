@@ -112,9 +112,8 @@ class SnapshotCache:
             raw = await ports.kv.get(kv_key(user_id))
         except Exception:
             raw = None
-        if raw is not None:
-            snapshot = Snapshot.from_json(raw, now)
-        else:
+        snapshot = _parsed(raw, now)
+        if snapshot is None:
             snapshot = await load(ports.db, user_id, now)
             await publish(ports.kv, user_id, snapshot)
         self._keep(user_id, snapshot)
@@ -135,6 +134,16 @@ class SnapshotCache:
         if len(self.entries) >= MAX_ENTRIES:
             self.entries.pop(next(iter(self.entries)))
         self.entries[user_id] = snapshot
+
+
+def _parsed(raw: str | None, now: float) -> Snapshot | None:
+    if raw is None:
+        return None
+    try:
+        return Snapshot.from_json(raw, now)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        log.warning("a plan snapshot in KV did not parse; reading the database")
+        return None
 
 
 def cache_of(state: Any) -> SnapshotCache:

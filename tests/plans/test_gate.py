@@ -210,3 +210,16 @@ async def test_an_admitted_request_costs_no_statement_beyond_its_own_batch(
         assert len(statements) == 10
         assert all(s.startswith("batch: ") for s in statements), statements
         assert sum("INSERT INTO subscriptions" in s for s in statements) == 5
+
+
+async def test_a_snapshot_kv_entry_that_does_not_parse_reads_the_database(
+    app, runtime, clock
+) -> None:
+    from core.plans.snapshot import kv_key
+
+    async with signed_in(app) as (client, user_id):
+        await set_used(runtime.database, user_id, "posts_used", FREE_POSTS, clock.now())
+        await runtime.ports({}).kv.put(kv_key(user_id), "{not json")
+        refused = await client.post(PATH)
+        assert refused.status_code == 402
+        assert await stored(runtime.database, user_id) == 0

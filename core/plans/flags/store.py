@@ -112,7 +112,10 @@ class FlagCache:
             log.warning("could not read the feature flags from KV; using the last copy")
             self.fetched = now
             return self.flags
-        self.flags = parse_document(raw) if raw else {}
+        try:
+            self.flags = parse_document(raw) if raw else {}
+        except (ValueError, KeyError, TypeError, AttributeError):
+            log.warning("the flags document in KV did not parse; keeping the last copy")
         self.fetched = now
         return self.flags
 
