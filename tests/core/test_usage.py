@@ -54,10 +54,11 @@ async def test_without_a_gate_everything_is_admitted(settings, runtime) -> None:
 
 
 async def test_the_provided_gate_decides_and_refuses_with_402(settings, runtime) -> None:
+    """A gate provided after the product's features replaces the plans feature's."""
     gate = OnePostGate()
     assert isinstance(gate, UsageGate)
     plans = Feature(name="_test_plans", provides=(gate,))
-    app = create_app(settings, runtime, (*WITHOUT_A_GATE, plans, _feature_using_the_gate()))
+    app = create_app(settings, runtime, (*FEATURES, plans, _feature_using_the_gate()))
     async with make_client(app) as client:
         first = await client.post("/api/_test/post")
         assert first.status_code == 200
