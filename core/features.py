@@ -6,7 +6,7 @@ The order is the order routes match in and jobs run in."""
 
 from __future__ import annotations
 
-from core import analytics, assets, github, home, identity, monitoring, plans, profiles
+from core import analytics, assets, github, home, identity, monitoring, plans, profiles, releases
 from core.feature import Feature, Scheduled, schedule
 from core.jobs.dispatcher import Job, JobOutcome
 from core.jobs.dispatcher import run_cron as dispatch
@@ -31,6 +31,7 @@ FEATURES: tuple[Feature, ...] = (
     assets.FEATURE,
     plans.FEATURE,
     home.FEATURE,
+    releases.FEATURE,
 )
 
 SCHEDULE = schedule(FEATURES, CRONS)

@@ -91,6 +91,16 @@ class Settings(BaseSettings):
     billing_grace_days: int = Field(
         default=7, ge=0, le=60, validation_alias="CREATOR_EDGE_BILLING_GRACE_DAYS"
     )
+    # App releases: how long diagnostic uploads are kept, and the prefix a path the
+    # desktop app reports (the JSON variant of POST /api/diagnostics) must start with.
+    diagnostics_retention_days: int = Field(
+        default=30, ge=1, validation_alias="CREATOR_EDGE_DIAGNOSTICS_RETENTION_DAYS"
+    )
+    diagnostics_path_prefix: str = Field(
+        default="s3://creator-edge-diagnostics/",
+        min_length=6,
+        validation_alias="CREATOR_EDGE_DIAGNOSTICS_PATH_PREFIX",
+    )
 
     @field_validator(
         "client_ip_header",

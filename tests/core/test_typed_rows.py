@@ -14,6 +14,7 @@ from core.identity.repo import SessionRecord, UserCredentials
 from core.plans.flags.store import FlagRow
 from core.plans.repo import PlanRow, SubscriptionRow
 from core.profiles.repo import LinkRow, ProfileRow
+from core.releases.repo import DiagnosticRow, DownloadRow, FeedbackRow, VersionRow
 
 ROW_TYPES = {
     "asset_uploads": AssetRow,
@@ -25,6 +26,10 @@ ROW_TYPES = {
     "plans": PlanRow,
     "subscriptions": SubscriptionRow,
     "feature_flags": FlagRow,
+    "app_versions": VersionRow,
+    "downloads": DownloadRow,
+    "feedbacks": FeedbackRow,
+    "diagnostics": DiagnosticRow,
 }
 SQL_TYPES = {"TEXT": str, "INTEGER": int, "REAL": float, "BLOB": bytes}
 
