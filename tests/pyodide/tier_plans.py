@@ -177,3 +177,19 @@ async def test_the_daily_cron_resets_a_period_that_ended(edge) -> None:
     assert row["posts_used"] == 0 and row["period_end"] > time.time()
     runs = {r["job"]: r["outcome"] for r in await rows("SELECT job, outcome FROM job_runs")}
     assert runs["billing_period_resets"] == "success", runs
+
+
+async def test_a_post_over_the_limit_gets_402_through_the_real_route(edge) -> None:
+    pytest.importorskip("core.content", reason="the content feature is not merged yet")
+    ip = "203.0.113.45"
+    user_id, auth = await signed_in(edge, "poster", ip)
+    assert (await edge.fetch("GET", "/api/subscription", headers=auth, ip=ip)).status == 200
+    db = D1Database(_tier.env.DB)
+    await db.run("UPDATE subscriptions SET posts_used = 29 WHERE owner_id = ?", user_id)
+    post = {"title": "At the edge", "body": "A post written through the worker entry."}
+    first = await edge.fetch("POST", "/api/content", json_body=post, headers=auth, ip=ip)
+    assert first.status == 201, first.text
+    second = await edge.fetch("POST", "/api/content", json_body=post, headers=auth, ip=ip)
+    assert second.status == 402, second.text
+    assert second.json()["error"]["code"] == "plan_limit"
+    assert await rows("SELECT count(*) AS n FROM content WHERE owner_id = ?", user_id) == [{"n": 1}]
