@@ -55,6 +55,9 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         openapi_url="/openapi.json",
+        # The product exports no OpenTelemetry: without this FastAPI asks the
+        # global providers whether anything listens, on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.runtime = runtime
@@ -75,6 +78,7 @@ def create_app(
             *feature.body_rules(features, settings),
             *_bodies_on_other_methods(app, settings.max_body_bytes),
         ],
+        fast_paths=[path for f in features for path in f.fast_paths],
     )
     return app
 

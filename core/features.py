@@ -6,7 +6,18 @@ The order is the order routes match in and jobs run in."""
 
 from __future__ import annotations
 
-from core import analytics, assets, github, home, identity, monitoring, plans, profiles, releases
+from core import (
+    analytics,
+    assets,
+    content,
+    github,
+    home,
+    identity,
+    monitoring,
+    plans,
+    profiles,
+    releases,
+)
 from core.feature import Feature, Scheduled, schedule
 from core.jobs.dispatcher import Job, JobOutcome
 from core.jobs.dispatcher import run_cron as dispatch
@@ -30,6 +41,7 @@ FEATURES: tuple[Feature, ...] = (
     github.FEATURE,
     assets.FEATURE,
     plans.FEATURE,
+    content.FEATURE,
     home.FEATURE,
     releases.FEATURE,
 )

@@ -91,6 +91,18 @@ class Settings(BaseSettings):
     billing_grace_days: int = Field(
         default=7, ge=0, le=60, validation_alias="CREATOR_EDGE_BILLING_GRACE_DAYS"
     )
+    # Content's AI services. Locally: an OpenAI-compatible chat-completions endpoint
+    # (llama.cpp, Ollama: ``http://127.0.0.1:8080/v1``) for drafts, an optional
+    # OpenAI-compatible moderation endpoint, and the embedding model shipped in the
+    # wordllama wheel. At the edge the Workers AI binding and Vectorize instead.
+    ai_url: str | None = Field(None, validation_alias="CREATOR_EDGE_AI_URL")
+    ai_model: str = Field("llama-3.1-8b-instruct", validation_alias="CREATOR_EDGE_AI_MODEL")
+    ai_key: SecretStr | None = Field(None, validation_alias="CREATOR_EDGE_AI_KEY")
+    ai_timeout: float = Field(30.0, gt=0, le=120, validation_alias="CREATOR_EDGE_AI_TIMEOUT")
+    moderation_url: str | None = Field(None, validation_alias="CREATOR_EDGE_MODERATION_URL")
+    embeddings: Literal["wordllama", "none"] = Field(
+        "wordllama", validation_alias="CREATOR_EDGE_EMBEDDINGS"
+    )
     # App releases: how long diagnostic uploads are kept, and the prefix a path the
     # desktop app reports (the JSON variant of POST /api/diagnostics) must start with.
     diagnostics_retention_days: int = Field(
@@ -110,6 +122,9 @@ class Settings(BaseSettings):
         "github_token",
         "geoip_db",
         "billing_webhook_secret",
+        "ai_url",
+        "ai_key",
+        "moderation_url",
         mode="before",
     )
     @classmethod

@@ -9,6 +9,7 @@ from typing import Literal, Union, get_args, get_origin, get_type_hints
 import pytest
 
 from core.assets.repo import AssetRow
+from core.content.repo import ContentRow, ContentTagRow, EmbeddingRow, TagRow
 from core.github.repo import SyncJobRow
 from core.identity.repo import SessionRecord, UserCredentials
 from core.plans.flags.store import FlagRow
@@ -26,6 +27,10 @@ ROW_TYPES = {
     "plans": PlanRow,
     "subscriptions": SubscriptionRow,
     "feature_flags": FlagRow,
+    "content": ContentRow,
+    "tags": TagRow,
+    "content_tags": ContentTagRow,
+    "content_embeddings": EmbeddingRow,
     "app_versions": VersionRow,
     "downloads": DownloadRow,
     "feedbacks": FeedbackRow,
