@@ -15,6 +15,7 @@ from core import (
     home,
     identity,
     monitoring,
+    plans,
     profiles,
     releases,
 )
@@ -58,6 +59,7 @@ FEATURES: tuple[Feature, ...] = (
     analytics.FEATURE,
     github.FEATURE,
     assets.FEATURE,
+    plans.FEATURE,
     content.FEATURE,
     home.FEATURE,
     releases.FEATURE,

@@ -110,6 +110,15 @@ class Settings(BaseSettings):
     # A MaxMind (GeoLite2/GeoIP2 City) database for the local runtime's geo facts;
     # at the edge request.cf gives them.
     geoip_db: Path | None = Field(None, validation_alias="CREATOR_EDGE_GEOIP_DB")
+    # The payment provider's webhook endpoint secret(s): several, comma-separated,
+    # while one is rotated out. Unset: the webhook answers 503.
+    billing_webhook_secret: SecretStr | None = Field(
+        None, validation_alias="CREATOR_EDGE_BILLING_WEBHOOK_SECRET"
+    )
+    # Days a failed payment keeps the paid plan before it falls back to free.
+    billing_grace_days: int = Field(
+        default=7, ge=0, le=60, validation_alias="CREATOR_EDGE_BILLING_GRACE_DAYS"
+    )
     # Content's AI services. Locally: an OpenAI-compatible chat-completions endpoint
     # (llama.cpp, Ollama: ``http://127.0.0.1:8080/v1``) for drafts, an optional
     # OpenAI-compatible moderation endpoint, and the embedding model shipped in the
@@ -140,6 +149,7 @@ class Settings(BaseSettings):
         "ip_pepper",
         "github_token",
         "geoip_db",
+        "billing_webhook_secret",
         "ai_url",
         "ai_key",
         "moderation_url",

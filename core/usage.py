@@ -76,11 +76,13 @@ async def admit(request: Request, user_id: str, meter: Meter, amount: int = 1) -
 
 
 def _gate(request: Request) -> UsageGate | None:
-    # Looked up once per app, like the event recorder.
+    # Looked up once per app, like the event recorder. The last feature that
+    # provides one wins: a gate listed after the product's features (a test's
+    # stand-in) replaces the plans feature's.
     state = request.app.state
     try:
         found: UsageGate | None = state.usage_gate
     except AttributeError:
-        found = provided(state.features, UsageGate)  # type: ignore[type-abstract]
+        found = provided(tuple(reversed(state.features)), UsageGate)  # type: ignore[type-abstract]
         state.usage_gate = found
     return found

@@ -132,12 +132,11 @@ class AssetRepo:
             },
         )
 
-    async def set_ready(self, asset_id: str, now: float) -> bool:
-        """False when the row is gone (deleted while its files were being written)."""
-        result = await self.owned.update(
+    def set_ready_statement(self, asset_id: str, now: float) -> Statement:
+        """Ready (for a batch that counts its bytes too); no change when the row is gone."""
+        return self.owned.update_statement(
             ASSETS, asset_id, {"upload_status": "ready", "updated_at": iso(now)}
         )
-        return result.changes > 0
 
     async def set_failed(self, asset_id: str, now: float, error: str, expires: float) -> None:
         await self.owned.update(

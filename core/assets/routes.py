@@ -70,7 +70,7 @@ def assets(
 ) -> Assets:
     ctx = request_context(request.scope)
     references = provided(built_from, AssetReferences)  # type: ignore[type-abstract]
-    return Assets(ctx.ports, scope, ctx=ctx, references=references)
+    return Assets(ctx.ports, scope, ctx=ctx, references=references, request=request)
 
 
 @router.post(

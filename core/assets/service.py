@@ -14,6 +14,8 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from fastapi import Request
+
 from core.assets.form import UploadForm
 from core.assets.images import ImageRejected, Reencoded, probe, reencode_off_loop
 from core.assets.keys import BLOB_METADATA, AssetKeys, keys_for
@@ -23,10 +25,11 @@ from core.assets.repo import AssetRepo, AssetRow, ready_image_rows
 from core.assets.sniff import ACCEPTED, HEAD_BYTES, describe, sniff
 from core.audit import AuditLog
 from core.data.owned import Owned
-from core.errors import Conflict, DependencyDown, Invalid, UnsupportedMediaType
+from core.errors import Conflict, DependencyDown, Invalid, PaymentRequired, UnsupportedMediaType
 from core.http.context import RequestContext
 from core.ids import new_id
-from core.ports import Database, Ports, Statement
+from core.ports import Database, IntegrityError, Ports, Statement
+from core.usage import ADMIT_ALL, Admission, Meter, admit
 
 log = logging.getLogger("creator_edge.assets")
 
@@ -59,8 +62,11 @@ class Assets:
         *,
         ctx: RequestContext | None = None,
         references: AssetReferences | None = None,
+        request: Request | None = None,
     ) -> None:
+        """``request`` lets the plan's usage gate count stored bytes (none: not counted)."""
         self.ports = ports
+        self.request = request
         self.owned = owned
         self.repo = AssetRepo(owned)
         self.ctx = ctx
@@ -101,13 +107,44 @@ class Assets:
         )
         square = accepted.purpose == "avatar"
         result = await self._reencode(asset_id, data, accepted.media_type, square=square)
+        stored = len(result.image.data) + len(result.thumbnail.data)
+        try:
+            # The plan's storage limit, before anything is written to storage.
+            admission = await self._storage(stored)
+        except PaymentRequired:
+            await self.repo.forget(asset_id)
+            raise
         keys = keys_for(self.owned.owner_id, result.image.data)
         await self.repo.set_processing(asset_id, self.ports.clock.now(), result, keys)
         await self._store(asset_id, result, keys)
-        if not await self.repo.set_ready(asset_id, self.ports.clock.now()):
+        await self._set_ready(asset_id, keys, admission, stored)
+        return asset_out(await self.repo.get(asset_id))
+
+    async def _storage(self, amount: int) -> Admission:
+        """The usage gate's answer for ``amount`` more (or, negative, fewer) stored bytes."""
+        if self.request is None:
+            return ADMIT_ALL
+        return await admit(self.request, self.owned.owner_id, Meter.STORAGE_BYTES, amount)
+
+    async def _set_ready(
+        self, asset_id: str, keys: AssetKeys, admission: Admission, stored: int
+    ) -> None:
+        """Ready, and its bytes counted, in one batch."""
+        ready = self.repo.set_ready_statement(asset_id, self.ports.clock.now())
+        try:
+            results = await self.ports.db.batch([*admission.statements, ready])
+        except IntegrityError:
+            await self._discard(asset_id, keys)
+            await self.repo.forget(asset_id)
+            await admission.recheck()  # 402 when a concurrent upload took the room
+            raise
+        if results[-1].changes == 0:
+            # Deleted while its files were being written: its bytes are given back.
+            release = await self._storage(-stored)
+            if release.statements:
+                await self.ports.db.batch(list(release.statements))
             await self._discard(asset_id, keys)
             raise Conflict("The asset was deleted while it was being stored.")
-        return asset_out(await self.repo.get(asset_id))
 
     async def _accept(self, form: UploadForm, data: bytes) -> _Accepted:
         """The cheap checks, before anything is written: fields, type, pixel count."""
@@ -205,8 +242,15 @@ class Assets:
                 raise DependencyDown("The files could not be deleted. Try again shortly.") from None
         owner = self.owned.owner_id
         released = [] if self.references is None else self.references.asset_removed(owner, asset_id)
+        counted = (
+            (row["file_size"] + (row["thumbnail_size"] or 0))
+            if row["upload_status"] == "ready"
+            else 0
+        )
+        freed = await self._storage(-counted) if counted else ADMIT_ALL
         await self.ports.db.batch(
             [
+                *freed.statements,
                 self.repo.delete_statement(asset_id),
                 *released,
                 self._audit("asset.deleted", asset_id, {"storage_key": key}),

@@ -10,6 +10,7 @@ from core.data.actor import Actor
 from core.data.owned import OwnedTable
 from core.feature import Feature, Scheduled
 from core.identity import page_files
+from core.identity.account_sections import AccountSection
 from core.identity.auth import admin_actor, current_actor, identity, optional_actor, owned
 from core.identity.gdpr import user_blob_prefix
 from core.identity.jobs import purge_expired_sessions
@@ -46,6 +47,7 @@ FEATURE = Feature(
 __all__ = [
     "FEATURE",
     "RESERVED_USERNAMES",
+    "AccountSection",
     "Actor",
     "AdminUserPatch",
     "ProfileStarter",

@@ -92,6 +92,10 @@ FILES: dict[str, str] = {
         "</table>\n"
         "</section>\n"
         "\n"
+        "{% for section in sections %}\n"
+        "<section>{% include section.template %}</section>\n"
+        "{% endfor %}\n"
+        "\n"
         '<section aria-labelledby="linked-heading">\n'
         '<h2 id="linked-heading">Sign in with</h2>\n'
         "<ul>\n"

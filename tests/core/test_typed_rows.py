@@ -12,6 +12,8 @@ from core.assets.repo import AssetRow
 from core.content.repo import ContentRow, ContentTagRow, EmbeddingRow, TagRow
 from core.github.repo import SyncJobRow
 from core.identity.repo import SessionRecord, UserCredentials
+from core.plans.flags.store import FlagRow
+from core.plans.repo import PlanRow, SubscriptionRow
 from core.profiles.repo import LinkRow, ProfileRow
 from core.releases.repo import DiagnosticRow, DownloadRow, FeedbackRow, VersionRow
 
@@ -22,6 +24,9 @@ ROW_TYPES = {
     "links": LinkRow,
     "users": UserCredentials,
     "sessions": SessionRecord,
+    "plans": PlanRow,
+    "subscriptions": SubscriptionRow,
+    "feature_flags": FlagRow,
     "content": ContentRow,
     "tags": TagRow,
     "content_tags": ContentTagRow,

@@ -12,6 +12,9 @@ from core.ports import stmt
 from core.usage import ADMIT_ALL, Admission, Meter, UsageGate, admit
 from tests.conftest import make_client
 
+# The product's features without the one that provides the gate (plans).
+WITHOUT_A_GATE = tuple(f for f in FEATURES if f.name != "plans")
+
 
 class OnePostGate:
     """A gate that allows one post in all, counting in the caller's batch."""
@@ -42,7 +45,7 @@ def _feature_using_the_gate() -> Feature:
 
 
 async def test_without_a_gate_everything_is_admitted(settings, runtime) -> None:
-    app = create_app(settings, runtime, (*FEATURES, _feature_using_the_gate()))
+    app = create_app(settings, runtime, (*WITHOUT_A_GATE, _feature_using_the_gate()))
     async with make_client(app) as client:
         for _ in range(3):
             response = await client.post("/api/_test/post")
@@ -51,6 +54,7 @@ async def test_without_a_gate_everything_is_admitted(settings, runtime) -> None:
 
 
 async def test_the_provided_gate_decides_and_refuses_with_402(settings, runtime) -> None:
+    """A gate provided after the product's features replaces the plans feature's."""
     gate = OnePostGate()
     assert isinstance(gate, UsageGate)
     plans = Feature(name="_test_plans", provides=(gate,))

@@ -23,6 +23,7 @@ def fuzz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         tmp_path_factory.mktemp("fuzz"),
         CREATOR_EDGE_RATE_LIMIT="1000000",
         CREATOR_EDGE_DEV="0",
+        CREATOR_EDGE_BILLING_WEBHOOK_SECRET="whsec_fuzz",
     ) as server:
         server.owner = make_owner(server)  # type: ignore[attr-defined]
         yield server

@@ -52,6 +52,7 @@ function vars() {
     CREATOR_EDGE_SECRET_KEY: "tier-secret-key-".padEnd(48, "k"),
     CREATOR_EDGE_IP_PEPPER: "tier-ip-pepper-".padEnd(48, "p"),
     CREATOR_EDGE_PASSWORD_ITERATIONS: "1000",
+    CREATOR_EDGE_BILLING_WEBHOOK_SECRET: "whsec_tier",
     GITHUB_API_URL: "http://127.0.0.1:9",
     // Sign-in with GitHub switched on, at an address that refuses (tier_trust.py).
     CREATOR_EDGE_OAUTH_GITHUB: JSON.stringify({

@@ -194,6 +194,7 @@ async def test_scheduled_runs_the_five_minute_and_hourly_jobs(edge) -> None:
         "seal_audit": "success",
         "health_checks": "success",
         "github_sync": "success",
+        "republish_flags": "success",
         "publish_due_posts": "success",
         "analytics_rollup": "success",
     }, runs

@@ -20,6 +20,7 @@ from core.clock import iso
 from core.data.actor import Actor
 from core.errors import AppError, NotFound
 from core.identity import oauth, oauth_repo
+from core.identity.account_sections import account_sections
 from core.identity.auth import SESSION_COOKIE, identity, optional_actor
 from core.identity.devices import device_name, readable_time
 from core.identity.linking import unlink
@@ -82,6 +83,7 @@ async def _account_page(
         welcome=request.query_params.get("done") == "registered",
         identities=identities,
         providers=oauth.enabled(request.app.state.settings),
+        sections=await account_sections(request, actor, request.app.state.features),
     )
 
 
