@@ -82,6 +82,8 @@ class Settings(BaseSettings):
     # A MaxMind (GeoLite2/GeoIP2 City) database for the local runtime's geo facts;
     # at the edge request.cf gives them.
     geoip_db: Path | None = Field(None, validation_alias="CREATOR_EDGE_GEOIP_DB")
+    # Alert webhooks may be plain http:// (a receiver on a private network, tests).
+    alert_webhook_http: bool = Field(False, validation_alias="CREATOR_EDGE_ALERT_WEBHOOK_HTTP")
 
     @field_validator(
         "client_ip_header",

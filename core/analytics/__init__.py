@@ -21,6 +21,7 @@ from core.analytics.models import MAX_BATCH_BYTES
 from core.analytics.profile_directory import ProfileDirectory
 from core.analytics.repo import EVENTS, ROLLUPS
 from core.analytics.reports import dashboard
+from core.analytics.reports.dashboard import static_files as dashboard_static_files
 from core.feature import Feature, Scheduled
 from core.http.pipeline import BodyRule
 from core.jobs.dispatcher import Job
@@ -49,6 +50,7 @@ __all__ = [
     "MaxMindCity",
     "ProfileDirectory",
     "beacon_script",
+    "dashboard_static_files",
     "local_facts",
     "warm_agents",
 ]

@@ -77,6 +77,7 @@ class Pipeline:
         client_ip_header: str | None,
         max_body_bytes: int,
         body_rules: Sequence[BodyRule] = (),
+        observer: Any = None,
     ) -> None:
         self.app = app
         self.runtime = runtime
@@ -84,6 +85,8 @@ class Pipeline:
         self.pepper = pepper
         self.ip_header = client_ip_header.lower().encode() if client_ip_header else None
         self.body_rules = (*body_rules, BodyRule("/", max_body_bytes))
+        # A ``core.observe.RequestObserver`` (monitoring's server timings), or None.
+        self.observer = observer
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -119,6 +122,9 @@ class Pipeline:
             if message["type"] == "http.response.start":
                 status_holder[0] = message["status"]
                 message["headers"] = self._response_headers(ctx, message.get("headers", []))
+                if self.observer is not None:
+                    elapsed = (time.perf_counter() - started_at) * 1000
+                    message["headers"].append((b"server-timing", b"app;dur=%.1f" % elapsed))
             await send(message)
 
         try:
@@ -149,13 +155,15 @@ class Pipeline:
             if not status_holder[0]:
                 down = DependencyDown()
                 await _send_error(send_with_headers, down.status, down.code, down.message, None, {})
-        except Exception:
+        except Exception as error:
             log.exception(
                 "unhandled error [request_id=%s] %s %s",
                 ctx.request_id,
                 scope["method"],
                 scope["path"],
             )
+            if self.observer is not None:
+                self.observer.failed(ctx, scope, error)
             if not status_holder[0]:
                 await _send_error(
                     send_with_headers,
@@ -166,6 +174,10 @@ class Pipeline:
                     {},
                 )
         finally:
+            if self.observer is not None:
+                self.observer.answered(
+                    ctx, scope, status_holder[0], (time.perf_counter() - started_at) * 1000
+                )
             if access_log.isEnabledFor(logging.INFO):
                 access_log.info(
                     "%s %s %d %.1fms [request_id=%s]",
