@@ -149,7 +149,7 @@ def test_the_fingerprint_ignores_what_varies_between_occurrences():
 
 async def test_the_same_error_reported_1000_times_is_one_group_of_1000(runtime, clock):
     report = ErrorReport(name="TypeError", message="x is undefined", stack=STACK)
-    for i in range(1000):
+    for _ in range(1000):
         clock.advance(1)
         await errorlog.record_report(
             runtime.database,

@@ -72,7 +72,7 @@ async def judge(db: Database, rule: Row, now: float) -> Verdict:
             f"{config['aggregate']}({config['metric']}) over {config['window_minutes']} min"
             f" is {_fmt(value)} ({config['op']} {config['value']:g})"
         )
-        return Verdict(fires, {"value": value, **config}, summary)
+        return Verdict(fires, {**config, "observed": value}, summary)
     if kind == "trend":
         metric, how = config["metric"], config["aggregate"]
         current = await aggregate(db, owner, metric, how, now - window, now)
@@ -93,7 +93,7 @@ async def judge(db: Database, rule: Row, now: float) -> Verdict:
         )
         return Verdict(
             fires,
-            {"current": current, "previous": previous, "change_percent": change, **config},
+            {**config, "current": current, "previous": previous, "observed_change_percent": change},
             summary,
         )
     # pattern: buckets wholly inside the window (the cron's five minutes align with them)
@@ -101,7 +101,7 @@ async def judge(db: Database, rule: Row, now: float) -> Verdict:
     count, groups = await repo.pattern_count(db, owner, config["pattern"], since)
     fires = count >= config["count"]
     summary = f"{count} errors matching {config['pattern']!r} in {config['window_minutes']} min"
-    return Verdict(fires, {"count": count, "error_ids": groups[:20], **config}, summary)
+    return Verdict(fires, {**config, "observed_count": count, "error_ids": groups[:20]}, summary)
 
 
 def _fmt(value: float | None) -> str:
