@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
 
 from core.analytics import dashboard_static_files
 from core.data.actor import Actor
@@ -90,6 +91,13 @@ async def _widget(owner: Owned, widget: dict[str, Any], now: float) -> dict[str,
     return out
 
 
+def _script_json(value: object) -> Markup:
+    """JSON for a ``<script type="application/json">`` block: nothing in it can close it."""
+    text = json.dumps(value, separators=(",", ":"))
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text)  # noqa: S704 (escaped above)
+
+
 @router.get("/monitoring")
 async def monitoring_page(
     request: Request,
@@ -119,7 +127,7 @@ async def monitoring_page(
         thresholds=THRESHOLDS,
         units=UNITS,
         vitals=VITALS,
-        series_json=json.dumps(series),
+        series_json=_script_json(series),
         uplot={name: analytics_files[name] for name in ("uplot.js", "uplot.css")},
         assets=static_files(),
     )

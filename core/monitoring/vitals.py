@@ -115,9 +115,10 @@ async def rollup_day(db: Database, day: int) -> None:
 
 
 async def rollup_recent(db: Database, now: float) -> None:
-    """The hourly job's work: the last completed hours (late beacons included)."""
+    """The hourly job's work: the last hours (late beacons included) and the open
+    one so far (rebuilt whole next time)."""
     current = int(now) - int(now) % HOUR
-    for back in range(ROLLUP_LOOKBACK_HOURS, 0, -1):
+    for back in range(ROLLUP_LOOKBACK_HOURS, -1, -1):
         await rollup_hour(db, current - back * HOUR)
 
 
