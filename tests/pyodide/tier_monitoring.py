@@ -5,6 +5,7 @@ handler, and the percentile API over the rollup."""
 
 from __future__ import annotations
 
+import json
 import time
 
 import js  # type: ignore[import-not-found]
@@ -60,7 +61,7 @@ async def test_vitals_are_stored_after_the_response_and_read_back_as_percentiles
     answer = await edge.fetch(
         "POST",
         "/api/monitoring/vitals",
-        body=__import__("json").dumps(beacon),
+        body=json.dumps(beacon),
         headers={"content-type": "text/plain"},
     )
     assert answer.status == 202, answer.text
@@ -95,7 +96,7 @@ async def test_bad_beacons_are_refused_and_store_nothing(edge) -> None:
 
 
 async def test_errors_group_and_server_timings_are_written_in_wait_until(edge) -> None:
-    auth, profile = await _owner(edge)
+    _, profile = await _owner(edge)
     for _ in range(2):
         answer = await edge.fetch(
             "POST",
