@@ -46,7 +46,7 @@ class VitalValue(_Strict):
 
 class VitalsBeacon(_Strict):
     profile_id: str | None = Field(default=None, pattern=_ID)
-    page: str = Field(min_length=1, max_length=512)
+    page: str = Field(min_length=1, max_length=512, pattern=r"^/")
     device: Device = "unknown"
     session_id: str | None = Field(default=None, pattern=_SESSION)
     metrics: list[VitalValue] = Field(min_length=1, max_length=20)

@@ -268,13 +268,17 @@ async def rollups(
     start: int,
     end: int,
     filters: dict[str, str],
+    exclude_all: Sequence[str] = (),
 ) -> list[Row]:
+    """Rollup rows of a range; ``exclude_all`` columns skip the rows over every value."""
     where = ["owner_id = ?", "grain = ?", "bucket >= ?", "bucket < ?"]
     params: list[Param] = [owner_id, grain, start, end]
     for column in ("metric_type", "page_url", "device_type"):
         if column in filters:
             where.append(f"{column} = ?")
             params.append(filters[column])
+        elif column in exclude_all:
+            where.append(f"{column} != '*'")
     return await db.all(
         "SELECT metric_type, page_url, device_type, count, sketch FROM performance_rollups"  # noqa: S608
         f" WHERE {' AND '.join(where)}",

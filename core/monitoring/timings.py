@@ -25,7 +25,8 @@ from core.ports import Database
 log = logging.getLogger("creator_edge.monitoring")
 METRIC = "API_RESPONSE_TIME"
 UNMATCHED = "<unmatched>"
-MAX_BUFFERED = 5000  # beyond this (the database is down) the oldest are dropped
+FLUSH_ROWS = 500  # this many waiting are written at once, timer or not
+MAX_BUFFERED = 5000  # kept at most while writes fail (the database is down)
 
 
 class ServerTimings:
@@ -36,6 +37,7 @@ class ServerTimings:
         self._rows: list[tuple[str, str, int, float, float]] = []
         self._errors: list[dict[str, Any]] = []
         self._armed = False
+        self._flushing = False
         self.written = 0
         self.dropped = 0
 
@@ -44,13 +46,15 @@ class ServerTimings:
     ) -> None:
         route = scope.get("route")
         template = getattr(route, "path", None) or UNMATCHED
-        self._rows.append((template, scope["method"], status, duration_ms, ctx.ports.clock.now()))
-        if len(self._rows) > MAX_BUFFERED:
-            del self._rows[0]
-            self.dropped += 1
+        rows = self._rows
+        rows.append((template, scope["method"], status, duration_ms, ctx.ports.clock.now()))
         if not self._armed:
             self._armed = True
             ctx.ports.defer(self._flush_later(ctx.ports.db))
+        elif len(rows) >= FLUSH_ROWS and not self._flushing:
+            # A busy loop that never idles long enough for the timer: write now.
+            self._flushing = True
+            ctx.ports.defer(self.flush(ctx.ports.db))
 
     def failed(self, ctx: RequestContext, scope: dict[str, Any], error: BaseException) -> None:
         try:
@@ -72,16 +76,19 @@ class ServerTimings:
     async def flush(self, db: Database) -> None:
         """Write what is buffered now (the deferred flush; tests and shutdown call it)."""
         rows, self._rows = self._rows, []
-        errors, self._errors = self._errors, []
+        errors, self._errors = self._errors[-100:], []
         try:
             if rows:
-                await repo.insert_metrics(db, [_metric(r) for r in rows])
-                self.written += len(rows)
+                await repo.insert_metrics(db, [_metric(r) for r in rows[-MAX_BUFFERED:]])
+                self.written += min(len(rows), MAX_BUFFERED)
+                self.dropped += max(0, len(rows) - MAX_BUFFERED)
             for row in errors:
                 await errorlog.record(db, row)
         except Exception:  # monitoring degrades, requests do not
             self.dropped += len(rows)
             log.exception("monitoring: %d server timings could not be written", len(rows))
+        finally:
+            self._flushing = False
 
 
 def _metric(row: tuple[str, str, int, float, float]) -> tuple[Any, ...]:
