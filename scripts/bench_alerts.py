@@ -43,8 +43,17 @@ def seed(path: Path, owners: int, rules: int, rng: random.Random) -> None:
     db = sqlite3.connect(path)
     start = NOW - 30 * DAY
     metric_rows = (
-        (f"m{o}-{i}", f"owner{o}", "latency_ms", rng.lognormvariate(5, 0.4), "ms",
-         start + i * 900, None, None, iso(start + i * 900))
+        (
+            f"m{o}-{i}",
+            f"owner{o}",
+            "latency_ms",
+            rng.lognormvariate(5, 0.4),
+            "ms",
+            start + i * 900,
+            None,
+            None,
+            iso(start + i * 900),
+        )
         for o in range(owners)
         for i in range(30 * 96)
     )
@@ -56,32 +65,65 @@ def seed(path: Path, owners: int, rules: int, rng: random.Random) -> None:
                 "INSERT INTO error_logs (id, owner_id, scope, fingerprint, error_type, error_name,"
                 " error_message, severity, count, first_seen, timestamp, created_at)"
                 " VALUES (?, ?, ?, ?, 'javascript', ?, ?, 'medium', 1, ?, ?, ?)",
-                (gid, f"owner{o}", f"owner{o}", f"fp{g}", "TypeError" if g % 2 else "RangeError",
-                 f"failure {g}", start, NOW, iso(start)),
+                (
+                    gid,
+                    f"owner{o}",
+                    f"owner{o}",
+                    f"fp{g}",
+                    "TypeError" if g % 2 else "RangeError",
+                    f"failure {g}",
+                    start,
+                    NOW,
+                    iso(start),
+                ),
             )
             db.executemany(
                 "INSERT INTO error_counts VALUES (?, ?, ?, ?, ?)",
-                ((f"{gid}-{b}", gid, f"owner{o}", int(start) + b * 300, rng.randint(0, 3))
-                 for b in range(0, 30 * 288, 6)),
+                (
+                    (f"{gid}-{b}", gid, f"owner{o}", int(start) + b * 300, rng.randint(0, 3))
+                    for b in range(0, 30 * 288, 6)
+                ),
             )
     kinds = ("threshold", "trend", "pattern")
     for r in range(rules):
         kind = kinds[r % 3]
         window = rng.choice([5, 15, 30, 60])
         if kind == "threshold":
-            config = {"metric": "latency_ms", "aggregate": rng.choice(["avg", "max", "count"]),
-                      "op": ">", "value": rng.choice([150, 400, 10_000]), "window_minutes": window}
+            config = {
+                "metric": "latency_ms",
+                "aggregate": rng.choice(["avg", "max", "count"]),
+                "op": ">",
+                "value": rng.choice([150, 400, 10_000]),
+                "window_minutes": window,
+            }
         elif kind == "trend":
-            config = {"metric": "latency_ms", "aggregate": "avg", "change_percent": 30,
-                      "direction": "any", "window_minutes": window}
+            config = {
+                "metric": "latency_ms",
+                "aggregate": "avg",
+                "change_percent": 30,
+                "direction": "any",
+                "window_minutes": window,
+            }
         else:
-            config = {"pattern": "TypeError: *", "count": rng.choice([2, 50]), "window_minutes": window}
+            config = {
+                "pattern": "TypeError: *",
+                "count": rng.choice([2, 50]),
+                "window_minutes": window,
+            }
         db.execute(
-            "INSERT INTO alert_rules (id, owner_id, name, condition_type, condition_config, severity,"
-            " enabled, notification_channels, webhook_secret, cooldown_minutes, created_by,"
+            "INSERT INTO alert_rules (id, owner_id, name, condition_type, condition_config,"
+            " severity, enabled, notification_channels, webhook_secret, cooldown_minutes, created_by,"
             " created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'medium', 1, '[]', 's', 30, ?, ?, ?)",
-            (f"r{r:05d}", f"owner{r % owners}", f"rule {r}", kind, json.dumps(config),
-             f"owner{r % owners}", iso(NOW), iso(NOW)),
+            (
+                f"r{r:05d}",
+                f"owner{r % owners}",
+                f"rule {r}",
+                kind,
+                json.dumps(config),
+                f"owner{r % owners}",
+                iso(NOW),
+                iso(NOW),
+            ),
         )
     db.commit()
     db.close()
@@ -97,8 +139,10 @@ async def main(rules: int, owners: int, runs: int) -> None:
         t0 = time.perf_counter()
         seed(path, owners, rules, rng)
         metrics = owners * 30 * 96
-        print(f"seeded {rules} rules, {metrics} metric rows, {owners * 5} error groups"
-              f" in {time.perf_counter() - t0:.1f} s")
+        print(
+            f"seeded {rules} rules, {metrics} metric rows, {owners * 5} error groups"
+            f" in {time.perf_counter() - t0:.1f} s"
+        )
         times, fired = [], []
         for _ in range(runs):
             db = SQLiteDatabase(path)

@@ -34,7 +34,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.adapters.sqlite import SQLiteDatabase
-from core.clock import iso
 from core.migrations import migrate
 from core.monitoring import vitals
 from core.monitoring.thresholds import VITALS, rate
@@ -45,7 +44,13 @@ START = END - 30 * DAY
 OWNER = "owner-1"
 PAGES = [f"/p/page{i}" for i in range(10)]
 DEVICES = ["mobile", "tablet", "desktop"]
-SHAPE = {"LCP": (7.6, 0.5), "INP": (5.0, 0.7), "CLS": (-3.0, 1.0), "FCP": (7.2, 0.5), "TTFB": (6.2, 0.6)}
+SHAPE = {
+    "LCP": (7.6, 0.5),
+    "INP": (5.0, 0.7),
+    "CLS": (-3.0, 1.0),
+    "FCP": (7.2, 0.5),
+    "TTFB": (6.2, 0.6),
+}
 
 
 def seed(path: Path, n: int) -> None:
@@ -61,9 +66,19 @@ def seed(path: Path, n: int) -> None:
             value = rng.lognormvariate(mu, sigma)
             at = START + (i / n) * (END - START)
             yield (
-                f"v{i:09d}", OWNER, None, None, metric, value,
-                "score" if metric == "CLS" else "ms", rate(metric, value),
-                PAGES[rng.randrange(10)], DEVICES[rng.randrange(3)], None, at, "2026-01-01T00:00:00Z",
+                f"v{i:09d}",
+                OWNER,
+                None,
+                None,
+                metric,
+                value,
+                "score" if metric == "CLS" else "ms",
+                rate(metric, value),
+                PAGES[rng.randrange(10)],
+                DEVICES[rng.randrange(3)],
+                None,
+                at,
+                "2026-01-01T00:00:00Z",
             )
 
     db.executemany(
@@ -73,14 +88,20 @@ def seed(path: Path, n: int) -> None:
     db.close()
 
 
-async def exact(db: SQLiteDatabase, start: int, end: int) -> dict[tuple[str, str], tuple[float, ...]]:
+async def exact(
+    db: SQLiteDatabase, start: int, end: int
+) -> dict[tuple[str, str], tuple[float, ...]]:
     out = {}
     for metric in VITALS:
         for device in DEVICES:
             rows = await db.all(
-                "SELECT metric_value AS v FROM performance_data WHERE owner_id = ? AND metric_type = ?"
-                " AND timestamp >= ? AND timestamp < ? AND device_type = ? ORDER BY metric_value",
-                OWNER, metric, start, end, device,
+                "SELECT metric_value AS v FROM performance_data WHERE owner_id = ?"
+                " AND metric_type = ? AND timestamp >= ? AND timestamp < ? AND device_type = ? ORDER BY metric_value",
+                OWNER,
+                metric,
+                start,
+                end,
+                device,
             )
             values = [r["v"] for r in rows]
             out[(metric, device)] = tuple(
@@ -123,7 +144,11 @@ async def main(n: int, queries: int) -> None:
             raw_times.append(time.perf_counter() - t0)
             items = await vitals.percentiles(db, OWNER, start, end, group_by=("device",))
             for item in items:
-                for got, want in zip((item.p50, item.p75, item.p95), truth[(item.metric, item.device_type)], strict=True):
+                for got, want in zip(
+                    (item.p50, item.p75, item.p95),
+                    truth[(item.metric, item.device_type)],
+                    strict=True,
+                ):
                     worst = max(worst, abs(got - want) / want)
         print(
             f"percentile API over {n} vitals: p95 {p95 * 1000:.1f} ms, median"

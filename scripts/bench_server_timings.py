@@ -38,9 +38,7 @@ async def main(requests: int, rounds: int) -> None:
         )
         runtime = LocalRuntime(settings, run_scheduler=False)
         await runtime.startup()
-        without = tuple(
-            replace(f, provides=()) if f is monitoring.FEATURE else f for f in FEATURES
-        )
+        without = tuple(replace(f, provides=()) if f is monitoring.FEATURE else f for f in FEATURES)
         on = create_app(settings, runtime, (bench_feature(), *FEATURES))
         off = create_app(settings, runtime, (bench_feature(), *without))
         assert on.state.request_observer is not None and off.state.request_observer is None
