@@ -96,7 +96,8 @@ async def exact(
         for device in DEVICES:
             rows = await db.all(
                 "SELECT metric_value AS v FROM performance_data WHERE owner_id = ?"
-                " AND metric_type = ? AND timestamp >= ? AND timestamp < ? AND device_type = ? ORDER BY metric_value",
+                " AND metric_type = ? AND timestamp >= ? AND timestamp < ? AND device_type = ?"
+                " ORDER BY metric_value",
                 OWNER,
                 metric,
                 start,
