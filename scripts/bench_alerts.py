@@ -113,7 +113,8 @@ def seed(path: Path, owners: int, rules: int, rng: random.Random) -> None:
         db.execute(
             "INSERT INTO alert_rules (id, owner_id, name, condition_type, condition_config,"
             " severity, enabled, notification_channels, webhook_secret, cooldown_minutes,"
-            " created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'medium', 1, '[]', 's', 30, ?, ?, ?)",
+            " created_by, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, 'medium', 1, '[]', 's', 30, ?, ?, ?)",
             (
                 f"r{r:05d}",
                 f"owner{r % owners}",
