@@ -61,8 +61,10 @@ CREATE TABLE performance_rollups (
     total        REAL NOT NULL,
     sketch       TEXT NOT NULL CHECK (json_valid(sketch))
 );
+-- A query seeks owner, metric, grain, page and device (or '*', every one) and
+-- reads its range of buckets.
 CREATE UNIQUE INDEX performance_rollups_key
-    ON performance_rollups (owner_id, metric_type, grain, bucket, page_url, device_type);
+    ON performance_rollups (owner_id, metric_type, grain, page_url, device_type, bucket);
 CREATE INDEX performance_rollups_bucket ON performance_rollups (grain, bucket);
 
 -- ErrorLog: one row per error group (fingerprint) of a scope (an owner, or

@@ -14,7 +14,7 @@ from core.ids import new_id
 from core.monitoring import repo
 from core.monitoring.models import Percentiles, VitalsBeacon
 from core.monitoring.sketch import Sketch
-from core.monitoring.thresholds import UNITS, rate
+from core.monitoring.thresholds import UNITS, VITALS, rate
 from core.ports import Database, Ports
 
 log = logging.getLogger("creator_edge.monitoring")
@@ -173,8 +173,6 @@ async def percentiles(
     """p50, p75 and p95 of each metric (and page or device, if grouped by them)."""
     filters: dict[str, str] = {}
     exclude: list[str] = []
-    if metric is not None:
-        filters["metric_type"] = metric
     for column, value, split in (
         ("page_url", page, "page" in group_by),
         ("device_type", device, "device" in group_by),
@@ -187,8 +185,15 @@ async def percentiles(
             filters[column] = ALL
     spans, _, _ = split_range(start, end)
     merged: dict[tuple[str, str | None, str | None], Sketch] = defaultdict(Sketch)
-    for grain, frm, to in spans:
-        for r in await repo.rollups(db, owner_id, grain, frm, to, filters, exclude):
+    # One query per metric and grain: each seeks the key's prefix (owner, metric,
+    # grain, page, device) and reads a range of buckets.
+    queries = [
+        (grain, frm, to, {**filters, "metric_type": name})
+        for name in ((metric,) if metric is not None else VITALS)
+        for grain, frm, to in spans
+    ]
+    for grain, frm, to, where in queries:
+        for r in await repo.rollups(db, owner_id, grain, frm, to, where, exclude):
             key = (
                 r["metric_type"],
                 r["page_url"] if "page" in group_by else page,
@@ -224,8 +229,8 @@ async def daily_p75(
     days: dict[tuple[str, int], Sketch] = defaultdict(Sketch)
     for r in await db.all(
         "SELECT metric_type, bucket, sketch FROM performance_rollups WHERE owner_id = ?"
-        " AND grain = 'day' AND bucket >= ? AND bucket < ? AND page_url = '*'"
-        " AND device_type = '*'",
+        " AND metric_type IN ('LCP', 'INP', 'CLS', 'FCP', 'TTFB') AND grain = 'day'"
+        " AND page_url = '*' AND device_type = '*' AND bucket >= ? AND bucket < ?",
         owner_id,
         first,
         end,
