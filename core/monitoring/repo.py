@@ -271,14 +271,22 @@ async def rollups(
     exclude_all: Sequence[str] = (),
 ) -> list[Row]:
     """Rollup rows of a range; ``exclude_all`` columns skip the rows over every value."""
-    where = ["owner_id = ?", "grain = ?", "bucket >= ?", "bucket < ?"]
+    # Split by page, the key's page column is a range: "+bucket" keeps the planner
+    # on the key (owner, metric, grain, page...) instead of the all-owners bucket index.
+    bucket = "+bucket" if "page_url" in exclude_all else "bucket"
+    where = ["owner_id = ?", "grain = ?", f"{bucket} >= ?", f"{bucket} < ?"]
     params: list[Param] = [owner_id, grain, start, end]
     for column in ("metric_type", "page_url", "device_type"):
         if column in filters:
             where.append(f"{column} = ?")
             params.append(filters[column])
         elif column in exclude_all:
-            where.append(f"{column} != '*'")
+            # Every real one, not the rows over all: as conditions the key can seek.
+            where.append(
+                "page_url >= '/'"  # pages start with "/", '*' sorts before it
+                if column == "page_url"
+                else "device_type IN ('mobile', 'tablet', 'desktop', 'unknown')"
+            )
     return await db.all(
         "SELECT metric_type, page_url, device_type, count, sketch FROM performance_rollups"  # noqa: S608
         f" WHERE {' AND '.join(where)}",

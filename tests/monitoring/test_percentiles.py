@@ -101,6 +101,15 @@ async def test_the_api_agrees_with_exact_percentiles_on_random_data(app, runtime
         i["unit"] == "ms" and i["rating"] in ("good", "needs-improvement", "poor") for i in lcp
     )
 
+    by_page = await alice.get(
+        "/api/monitoring/performance",
+        params={"from": iso(start - start % HOUR), "to": iso(now), "group_by": "page"},
+    )
+    assert [(i["metric"], i["page"], i["count"]) for i in by_page.json()["items"]] == [
+        ("CLS", "/p/a", 3000),
+        ("LCP", "/p/a", 3000),
+    ]
+
     # Ungrouped, one metric, a range inside one day (hour grain only).
     response = await alice.get(
         "/api/monitoring/performance",
