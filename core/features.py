@@ -6,7 +6,7 @@ The order is the order routes match in and jobs run in."""
 
 from __future__ import annotations
 
-from core import analytics, assets, github, home, identity, monitoring, profiles
+from core import analytics, assets, github, home, identity, monitoring, profiles, releases
 from core.feature import Feature, Scheduled, schedule
 from core.jobs.dispatcher import Job, JobOutcome
 from core.jobs.dispatcher import run_cron as dispatch
@@ -30,6 +30,7 @@ FEATURES: tuple[Feature, ...] = (
     github.FEATURE,
     assets.FEATURE,
     home.FEATURE,
+    releases.FEATURE,
 )
 
 SCHEDULE = schedule(FEATURES, CRONS)

@@ -84,6 +84,16 @@ class Settings(BaseSettings):
     geoip_db: Path | None = Field(None, validation_alias="CREATOR_EDGE_GEOIP_DB")
     # Alert webhooks may be plain http:// (a receiver on a private network, tests).
     alert_webhook_http: bool = Field(False, validation_alias="CREATOR_EDGE_ALERT_WEBHOOK_HTTP")
+    # App releases: how long diagnostic uploads are kept, and the prefix a path the
+    # desktop app reports (the JSON variant of POST /api/diagnostics) must start with.
+    diagnostics_retention_days: int = Field(
+        default=30, ge=1, validation_alias="CREATOR_EDGE_DIAGNOSTICS_RETENTION_DAYS"
+    )
+    diagnostics_path_prefix: str = Field(
+        default="s3://creator-edge-diagnostics/",
+        min_length=6,
+        validation_alias="CREATOR_EDGE_DIAGNOSTICS_PATH_PREFIX",
+    )
 
     @field_validator(
         "client_ip_header",

@@ -2,7 +2,8 @@
 
 Other features hand it server events through ``core.events`` (it provides the
 recorder); its public surface is the page snippet that sends the beacon (the
-template ``analytics_beacon.html``, or ``beacon_script``). For the local runtime: the
+template ``analytics_beacon.html``, or ``beacon_script``) and ``visitor_hash``, the salted
+visitor hash for features that count visitors of their own. For the local runtime: the
 buffered ``EventWriter`` (the ``events`` port), the MaxMind lookup and the
 user-agent rules' warm-up. The profiles feature, above this one, provides the
 ``ProfileDirectory`` analytics asks whose a profile is.
@@ -22,6 +23,7 @@ from core.analytics.profile_directory import ProfileDirectory
 from core.analytics.repo import EVENTS, ROLLUPS
 from core.analytics.reports import dashboard
 from core.analytics.reports.dashboard import static_files as dashboard_static_files
+from core.analytics.visitors import visitor_hash
 from core.feature import Feature, Scheduled
 from core.http.pipeline import BodyRule
 from core.jobs.dispatcher import Job
@@ -52,5 +54,6 @@ __all__ = [
     "beacon_script",
     "dashboard_static_files",
     "local_facts",
+    "visitor_hash",
     "warm_agents",
 ]

@@ -10,6 +10,7 @@ Features whose rows point at assets provide ``AssetReferences``.
 from __future__ import annotations
 
 from core.assets import routes, serve
+from core.assets.form import UploadForm, read_upload
 from core.assets.jobs import SWEEP_UPLOADS_JOB
 from core.assets.references import AssetReferences
 from core.assets.repo import ASSETS
@@ -30,7 +31,9 @@ __all__ = [
     "FEATURE",
     "AssetReferences",
     "ReadyImage",
+    "UploadForm",
     "is_ready_image",
+    "read_upload",
     "ready_image_urls",
     "ready_images",
 ]

@@ -12,6 +12,7 @@ from core.assets.repo import AssetRow
 from core.github.repo import SyncJobRow
 from core.identity.repo import SessionRecord, UserCredentials
 from core.profiles.repo import LinkRow, ProfileRow
+from core.releases.repo import DiagnosticRow, DownloadRow, FeedbackRow, VersionRow
 
 ROW_TYPES = {
     "asset_uploads": AssetRow,
@@ -20,6 +21,10 @@ ROW_TYPES = {
     "links": LinkRow,
     "users": UserCredentials,
     "sessions": SessionRecord,
+    "app_versions": VersionRow,
+    "downloads": DownloadRow,
+    "feedbacks": FeedbackRow,
+    "diagnostics": DiagnosticRow,
 }
 SQL_TYPES = {"TEXT": str, "INTEGER": int, "REAL": float, "BLOB": bytes}
 
