@@ -56,6 +56,9 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         openapi_url="/openapi.json",
+        # The product exports no OpenTelemetry: without this FastAPI asks the
+        # global providers whether anything listens, on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.runtime = runtime
@@ -79,6 +82,7 @@ def create_app(
             *_bodies_on_other_methods(app, settings.max_body_bytes),
         ],
         observer=app.state.request_observer,
+        fast_paths=[path for f in features for path in f.fast_paths],
     )
     return app
 

@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
 def _serve(settings: Settings, host: str, port: int) -> int:
     from core.local import create_local_app
 
-    serve_app(create_local_app(settings), settings, host, port)
+    serve_app(create_local_app(settings, freeze_heap=True), settings, host, port)
     return 0
 
 

@@ -16,7 +16,7 @@ from typing import TypeVar
 from fastapi import APIRouter
 
 from core.data.owned import OwnedTable
-from core.http.pipeline import BodyRule
+from core.http.pipeline import BodyRule, FastPath
 from core.jobs.dispatcher import Job
 from core.ports import Ports
 from core.security.ratelimit import Policy
@@ -56,6 +56,8 @@ class Feature:
     # Implementations of protocols another feature declares and cannot import
     # (it sits below this one): ``provided`` finds them for that feature.
     provides: Sequence[object] = ()
+    # GET routes the pipeline answers itself in their common case (core.http.pipeline).
+    fast_paths: Sequence[FastPath] = ()
 
 
 def owned_tables(features: Sequence[Feature]) -> list[OwnedTable]:

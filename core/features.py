@@ -6,7 +6,17 @@ The order is the order routes match in and jobs run in."""
 
 from __future__ import annotations
 
-from core import analytics, assets, github, home, identity, monitoring, profiles, releases
+from core import (
+    analytics,
+    assets,
+    content,
+    github,
+    home,
+    identity,
+    monitoring,
+    profiles,
+    releases,
+)
 from core.feature import Feature, Scheduled, schedule
 from core.jobs.dispatcher import Job, JobOutcome
 from core.jobs.dispatcher import run_cron as dispatch
@@ -29,6 +39,7 @@ FEATURES: tuple[Feature, ...] = (
     analytics.FEATURE,
     github.FEATURE,
     assets.FEATURE,
+    content.FEATURE,
     home.FEATURE,
     releases.FEATURE,
 )

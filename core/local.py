@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 import json
 import logging
 import os
@@ -123,7 +124,12 @@ class LocalRuntime:
     name = "local"
 
     def __init__(
-        self, settings: Settings, *, clock: Clock | None = None, run_scheduler: bool | None = None
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        run_scheduler: bool | None = None,
+        freeze_heap: bool = False,
     ) -> None:
         from core.adapters.blobs_fs import FolderBlobStore
         from core.adapters.http_httpx import HttpxClient
@@ -177,11 +183,13 @@ class LocalRuntime:
             # Analytics events are buffered and written many a statement (the edge has
             # no process to buffer in: there each request's events are one write).
             events=self.analytics_writer,
+            **_ai_ports(settings, self.http, self.database, clock, self.offload),
         )
         self._geoip = MaxMindCity(settings.geoip_db) if settings.geoip_db else None
         self._run_scheduler = settings.run_cron if run_scheduler is None else run_scheduler
         self._scheduler: LocalScheduler | None = None
         self._started = False
+        self._freeze_heap = freeze_heap
 
     def ports(self, scope: object = None) -> Ports:
         return self._ports
@@ -211,6 +219,12 @@ class LocalRuntime:
             scheduler.start()
             self._scheduler = scheduler
         self._started = True
+        if self._freeze_heap:
+            # What startup built (the app, its routes and models, the imported
+            # modules) lives as long as the process: out of the collector's sight,
+            # a full collection under load no longer walks all of it.
+            gc.collect()
+            gc.freeze()
 
     async def migrate(self) -> list[str]:
         from core.migrations import migrate
@@ -244,3 +258,25 @@ def create_local_app(settings: Settings | None = None, **runtime_options: object
 
     settings = settings or load_settings()
     return create_app(settings, LocalRuntime(settings, **runtime_options))  # type: ignore[arg-type]
+
+
+def _ai_ports(settings: Settings, http: Any, db: Any, clock: Clock, offload: Any) -> dict[str, Any]:
+    """Content's AI services for a local run, as the settings name them."""
+    found: dict[str, Any] = {}
+    if settings.ai_url:
+        from core.adapters.text_openai import OpenAICompatibleGenerator
+
+        found["text"] = OpenAICompatibleGenerator(
+            http,
+            settings.ai_url,
+            settings.ai_model,
+            settings.ai_key.get_secret_value() if settings.ai_key else None,
+            settings.ai_timeout,
+        )
+    if settings.embeddings == "wordllama":
+        from core.adapters.embeddings_wordllama import DIMENSIONS, WordLlamaEmbeddings
+        from core.adapters.vectors_sqlite import SQLiteVectorIndex
+
+        found["embeddings"] = WordLlamaEmbeddings(offload)
+        found["vectors"] = SQLiteVectorIndex(db, clock, DIMENSIONS)
+    return found

@@ -17,6 +17,8 @@ import sys
 import time
 from typing import TextIO
 
+from core.http import pipeline
+
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 ACCESS_LOGGER = "creator_edge.access"
 
@@ -29,8 +31,10 @@ class BatchedLines(logging.Handler):
         self.stream = stream
         self.capacity = capacity
         self.interval = interval
-        self._lines: list[str] = []
+        self._lines: list[str | tuple[float, str, str, int, float, str]] = []
         self._written_at = time.monotonic()
+        self._second = -1
+        self._stamp = ""
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
@@ -45,15 +49,42 @@ class BatchedLines(logging.Handler):
         ):
             self.flush()
 
+    def access(self, method: str, path: str, status: int, ms: float, request_id: str) -> None:
+        """The pipeline's access line, straight (``pipeline.AccessSink``): its fields
+        are kept and formatted when written, as ``LOG_FORMAT`` formats the record
+        ``logging`` would make of it, without making one on the request path."""
+        self._lines.append((time.time(), method, path, status, ms, request_id))
+        if (
+            len(self._lines) >= self.capacity
+            or time.monotonic() - self._written_at >= self.interval
+        ):
+            self.flush()
+
+    def _line(self, entry: str | tuple[float, str, str, int, float, str]) -> str:
+        if isinstance(entry, str):
+            return entry
+        created, method, path, status, ms, request_id = entry
+        second = int(created)
+        if second != self._second:  # formatTime's default, once a second
+            self._second = second
+            self._stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(second))
+        msecs = int((created - second) * 1000)
+        return (
+            f"{self._stamp},{msecs:03d} INFO {ACCESS_LOGGER}: {method} {path} {status}"
+            f" {ms:.1f}ms [request_id={request_id}]"
+        )
+
     def flush(self) -> None:
         with self.lock:  # type: ignore[union-attr]
             lines, self._lines = self._lines, []
             self._written_at = time.monotonic()
             if lines:
-                self.stream.write("\n".join(lines) + "\n")
+                self.stream.write("\n".join(map(self._line, lines)) + "\n")
                 self.stream.flush()
 
     def close(self) -> None:
+        if pipeline.access.sink == self.access:
+            pipeline.access.sink = None
         self.flush()
         super().close()
 
@@ -78,4 +109,6 @@ def buffer_access_log(
     logger.handlers[:] = [handler]
     logger.propagate = False
     logger.setLevel(logging.INFO)
+    # The formatter is LOG_FORMAT's, which ``access`` writes itself.
+    pipeline.access.sink = handler.access
     return handler

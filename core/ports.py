@@ -308,6 +308,61 @@ class EventSink(Protocol):
     def add(self, rows: Sequence[tuple[Any, ...]]) -> None: ...
 
 
+# ------------------------------------------------------------------ AI services
+
+
+class AiUnavailable(Exception):
+    """An AI service (a generator, an embedding model, a vector index) did not answer
+    in time or answered with an error: the feature answers 503 and stores nothing."""
+
+
+@dataclass(frozen=True, slots=True)
+class Generated:
+    text: str
+    model: str
+
+
+class TextGenerator(Protocol):
+    """Text from a prompt: Workers AI at the edge, an OpenAI-compatible chat-completions
+    endpoint locally. Raises ``AiUnavailable``; never waits past its timeout."""
+
+    async def generate(self, system: str, prompt: str, *, max_tokens: int) -> Generated: ...
+
+
+class Embeddings(Protocol):
+    """Unit-length vectors for texts, all of ``dimensions`` numbers, from ``model``."""
+
+    model: str
+    dimensions: int
+
+    async def embed(self, texts: Sequence[str]) -> list[list[float]]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class VectorMatch:
+    id: str
+    score: float  # cosine similarity, higher is nearer
+
+
+class VectorIndex(Protocol):
+    """Vectors by id with the two facts a query filters on: whose, and whether public.
+    Vectorize at the edge, a table in SQLite locally."""
+
+    async def upsert(
+        self, id: str, vector: Sequence[float], *, owner_id: str, public: bool
+    ) -> None: ...
+
+    async def delete(self, ids: Sequence[str]) -> None: ...
+
+    async def delete_owner(self, owner_id: str) -> None: ...
+
+    async def query(
+        self, vector: Sequence[float], *, top_k: int, owner_id: str, include_public: bool
+    ) -> list[VectorMatch]:
+        """The nearest ``top_k`` of the owner's vectors (and the public ones too)."""
+        ...
+
+
 # ---------------------------------------------------------------- the bundle
 
 
@@ -325,3 +380,7 @@ class Ports:
     kdf: Kdf
     offload: Offload = run_inline
     events: EventSink | None = None
+    # AI services where the runtime has them: content answers 503 without them.
+    text: TextGenerator | None = None
+    embeddings: Embeddings | None = None
+    vectors: VectorIndex | None = None

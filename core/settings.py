@@ -84,6 +84,18 @@ class Settings(BaseSettings):
     geoip_db: Path | None = Field(None, validation_alias="CREATOR_EDGE_GEOIP_DB")
     # Alert webhooks may be plain http:// (a receiver on a private network, tests).
     alert_webhook_http: bool = Field(False, validation_alias="CREATOR_EDGE_ALERT_WEBHOOK_HTTP")
+    # Content's AI services. Locally: an OpenAI-compatible chat-completions endpoint
+    # (llama.cpp, Ollama: ``http://127.0.0.1:8080/v1``) for drafts, an optional
+    # OpenAI-compatible moderation endpoint, and the embedding model shipped in the
+    # wordllama wheel. At the edge the Workers AI binding and Vectorize instead.
+    ai_url: str | None = Field(None, validation_alias="CREATOR_EDGE_AI_URL")
+    ai_model: str = Field("llama-3.1-8b-instruct", validation_alias="CREATOR_EDGE_AI_MODEL")
+    ai_key: SecretStr | None = Field(None, validation_alias="CREATOR_EDGE_AI_KEY")
+    ai_timeout: float = Field(30.0, gt=0, le=120, validation_alias="CREATOR_EDGE_AI_TIMEOUT")
+    moderation_url: str | None = Field(None, validation_alias="CREATOR_EDGE_MODERATION_URL")
+    embeddings: Literal["wordllama", "none"] = Field(
+        "wordllama", validation_alias="CREATOR_EDGE_EMBEDDINGS"
+    )
     # App releases: how long diagnostic uploads are kept, and the prefix a path the
     # desktop app reports (the JSON variant of POST /api/diagnostics) must start with.
     diagnostics_retention_days: int = Field(
@@ -102,6 +114,9 @@ class Settings(BaseSettings):
         "ip_pepper",
         "github_token",
         "geoip_db",
+        "ai_url",
+        "ai_key",
+        "moderation_url",
         mode="before",
     )
     @classmethod

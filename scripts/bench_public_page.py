@@ -5,24 +5,26 @@
    after the response), sequentially; beside it the same page with KV down
    (rendered from the database every time), and the cache hit with the
    deferred view recording left out (what the response itself costs).
-2. Over HTTP: ``python -m core serve`` in a subprocess on loopback (rate limit
-   raised through CREATOR_EDGE_RATE_LIMIT), 1000 concurrent keep-alive
-   connections held by ``wrk`` (Debian's package), bounded in time:
-   a. visitors: each connection pauses a random 0.5 to 1.5 s (``--think-ms``
-      on average) between requests, about 1000 requests a second offered:
-      throughput, p50, p99 and errors (after a 5 s warm-up run). The target:
-      p99 under 250 ms, no errors;
-   b. saturation, closed loop (each connection sends its next request as soon
-      as the last is answered): the most one process serves, and latency then,
-      which is queueing (connections / throughput, Little's law).
+2. Over HTTP, against the machine's ceiling: ``python -m core serve`` in a
+   subprocess on loopback (rate limit raised through CREATOR_EDGE_RATE_LIMIT),
+   and beside it bare uvicorn, configured as ``serve`` configures it, answering
+   every request with the bytes and headers the product sent for the page.
+   ``wrk`` (Debian's package) drives both, alternating which goes first round to
+   round (``--rounds``, ``--duration`` seconds a run), in three modes: 100 and
+   1000 connections closed loop (each sends its next request when the last is
+   answered: throughput, and the ratio to bare uvicorn's in the same round), and
+   1000 connections each pausing a random 0.5 to 1.5 s (``--think-ms``) between
+   requests, about 1000 requests a second offered (p99, target under 50 ms, and
+   its ratio). Medians of the rounds with their range, and the load average.
+   ``--root`` serves another checkout with this script (a before and after).
    ``--rates`` adds runs at fixed offered rates from this script's own open-loop
    generator in a second process (latency counted from each request's
    scheduled time); it runs instead of wrk when wrk is missing. Being Python,
    it takes CPU from the server on a small machine.
 
 Run: .venv/bin/python scripts/bench_public_page.py [--requests 3000]
-     [--connections 1000] [--duration 15] [--think-ms 1000] [--rates 750]
-     [--skip-http]
+     [--duration 10] [--rounds 3] [--think-ms 1000] [--rates 750]
+     [--skip-http] [--skip-in-process] [--root ../other-checkout]
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -50,6 +53,9 @@ import httpx
 from scripts.asgi_bench import request_times
 
 ROOT = Path(__file__).resolve().parent.parent
+# The checkout whose ``python -m core serve`` is measured (``--root``: another
+# commit's, for a before and after with this script and venv).
+SERVED_ROOT = [ROOT]
 PASSWORD = "correct horse battery"
 LINKS = [
     ("Blog", "https://example.com/blog"),
@@ -150,12 +156,16 @@ async def in_process(requests: int) -> None:
         async def down(key: str) -> str | None:
             raise ConnectionError("KV is down")
 
+        from core.profiles.public_page import page
+
+        recent, page.RECENT_SECONDS = page.RECENT_SECONDS, 0.0  # no page kept in memory
         kv.get = down  # type: ignore[method-assign]
         quiet = logging.getLogger("creator_edge.profiles")
         quiet.disabled = True  # one warning a request says the cache is down
         miss = await drive(app, path, max(200, requests // 5))
         quiet.disabled = False
         kv.get = real_get  # type: ignore[method-assign]
+        page.RECENT_SECONDS = recent
         await runtime.defer.drain(60)
         print(f"KV down, rendered from the DB : {summary(miss)}")
         await runtime.shutdown()
@@ -183,7 +193,7 @@ def start_server(data_dir: Path, port: int, log_path: Path) -> subprocess.Popen[
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "core", "serve", "--port", str(port)],
-            cwd=ROOT,
+            cwd=SERVED_ROOT[0],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -219,11 +229,9 @@ end
 """
 
 
-def run_wrk(
-    url: str, connections: int, duration: int, think_ms: int | None, *, report: bool = True
-) -> None:
+def run_wrk(url: str, connections: int, duration: int, think_ms: int | None) -> dict[str, Any]:
     """One wrk run: closed loop, or with a pause of about ``think_ms`` between
-    a connection's requests."""
+    a connection's requests. Latencies in milliseconds."""
     command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "10s"]
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
         if think_ms:
@@ -237,21 +245,95 @@ def run_wrk(
             timeout=duration + 60,
             check=True,
         ).stdout
-    if not report:
-        return
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
     total = re.search(r"(\d+) requests in", out)
-    errors = re.search(r"Socket errors: (.*)", out)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     lat = dict(re.findall(r"^\s+(50|90|99)%\s+(\S+)", out, re.MULTILINE))
-    label = f"pauses ~{think_ms} ms (wrk)" if think_ms else "saturation (wrk, closed loop)"
-    print(
-        f"{label:30}: {float(rps.group(1)) if rps else 0:8.0f} req/s,"
-        f" p50 {lat.get('50')}, p90 {lat.get('90')}, p99 {lat.get('99')};"
-        f" {total.group(1) if total else '?'} requests,"
-        f" socket errors: {errors.group(1) if errors else 'none'},"
-        f" non-2xx: {non2xx.group(1) if non2xx else 0}"
+    return {
+        "rps": float(rps.group(1)) if rps else 0.0,
+        "requests": int(total.group(1)) if total else 0,
+        "errors": sum(int(n) for n in errors.groups()) if errors else 0,
+        "non2xx": int(non2xx.group(1)) if non2xx else 0,
+        **{f"p{q}": _ms(lat.get(q, "0us")) for q in ("50", "90", "99")},
+    }
+
+
+def _ms(text: str) -> float:
+    """wrk's latency ("812.00us", "3.51ms", "1.20s") in milliseconds."""
+    match = re.fullmatch(r"([\d.]+)([a-z]+)", text)
+    if match is None:
+        return 0.0
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[match.group(2)]
+    return float(match.group(1)) * scale
+
+
+# ---------------------------------------------------------------- the ceiling
+
+
+def serve_bare(port: int, response_file: str) -> None:
+    """Bare uvicorn, configured as ``serve`` configures it, answering every request
+    with the status, headers and body the product sent (read from ``response_file``)."""
+    import uvicorn
+
+    saved = json.loads(Path(response_file).read_text())
+    headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in saved["headers"]]
+    body = saved["body"].encode("latin-1")
+    start = {"type": "http.response.start", "status": saved["status"], "headers": headers}
+    message = {"type": "http.response.body", "body": body}
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        await send(start)
+        await send(message)
+
+    uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            access_log=False,
+            log_config=None,
+            lifespan="off",
+            server_header=False,
+            proxy_headers=False,
+        )
+    ).run()
+
+
+def start_bare(port: int, response: httpx.Response, folder: Path) -> subprocess.Popen[bytes]:
+    saved = folder / "response.json"
+    # uvicorn adds its own date header, as it does to the product's.
+    headers = [
+        (k.decode("latin-1"), v.decode("latin-1"))
+        for k, v in response.headers.raw
+        if k.lower() != b"date"
+    ]
+    saved.write_text(
+        json.dumps(
+            {
+                "status": response.status_code,
+                "headers": headers,
+                "body": response.content.decode("latin-1"),
+            }
+        )
     )
+    process = subprocess.Popen(
+        [sys.executable, __file__, "--bare", f"{port}:{saved}"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/", timeout=2).status_code == 200:
+                return process
+        except httpx.TransportError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit("bare uvicorn did not start")
 
 
 def run_rate(port: int, path: str, connections: int, duration: float, rate: float) -> None:
@@ -351,14 +433,24 @@ async def load(port: int, path: str, connections: int, duration: float, rate: fl
     }
 
 
-def over_http(connections: int, duration: int, think_ms: int, rates: list[float]) -> None:
+MODES = {
+    "100 connections, closed loop": (100, None),
+    "1000 connections, closed loop": (1000, None),
+    "1000 connections paced ~1 s": (1000, "think"),
+}
+
+
+def over_http(
+    connections: int, duration: int, think_ms: int, rates: list[float], rounds: int
+) -> None:
     has_wrk = shutil.which("wrk") is not None
     if not has_wrk:
         print("wrk is not installed (apt-get install wrk): the Python generator runs instead")
         rates = rates or [750.0]
     with tempfile.TemporaryDirectory() as tmp:
-        port = free_port()
+        port, bare_port = free_port(), free_port()
         process = start_server(Path(tmp) / "data", port, Path(tmp) / "server.log")
+        bare: subprocess.Popen[bytes] | None = None
         try:
 
             async def seeded() -> str:
@@ -366,22 +458,87 @@ def over_http(connections: int, duration: int, think_ms: int, rates: list[float]
                     return await seed(client)
 
             path = asyncio.run(seeded())
-            httpx.get(f"http://127.0.0.1:{port}{path}").raise_for_status()  # cache it
-            time.sleep(0.5)
-            print(f"serving {path} on 127.0.0.1:{port} (python -m core serve, one process)")
             url = f"http://127.0.0.1:{port}{path}"
+            httpx.get(url).raise_for_status()  # cache it
+            time.sleep(0.5)
+            page = httpx.get(url)
+            page.raise_for_status()
+            bare = start_bare(bare_port, page, Path(tmp))
+            print(
+                f"serving {path} on 127.0.0.1:{port} (python -m core serve, one process);"
+                f" bare uvicorn on :{bare_port} answering the same {len(page.content)} bytes"
+                f" and {len(page.headers.raw)} headers (date included)"
+            )
             if has_wrk:
-                # Warm up: the server sets up its 1000 connections, the code runs hot.
-                run_wrk(url, connections, 5, think_ms, report=False)
-                time.sleep(3)  # let the deferred view writes of each run finish
-                run_wrk(url, connections, duration, think_ms)
-                time.sleep(3)
-                run_wrk(url, connections, duration, None)
+                urls = {"creator-edge": url, "bare uvicorn": f"http://127.0.0.1:{bare_port}{path}"}
+                for target in urls.values():  # warm up: connections set up, code hot
+                    run_wrk(target, connections, 5, None)
+                    time.sleep(3)
+                wrk_rounds(urls, duration, think_ms, rounds)
             for rate in rates:
                 time.sleep(3)
                 run_rate(port, path, connections, duration, rate)
         finally:
+            if bare is not None:
+                bare.terminate()
+                bare.wait()
             stop_server(process)
+
+
+def wrk_rounds(urls: dict[str, str], duration: int, think_ms: int, rounds: int) -> None:
+    """Each mode ``rounds`` times against both servers, the order alternating
+    round to round; the ratio is taken within each round."""
+    results: dict[str, dict[str, list[dict[str, Any]]]] = {
+        mode: {name: [] for name in urls} for mode in MODES
+    }
+    names = list(urls)
+    for index in range(rounds):
+        order = names if index % 2 == 0 else names[::-1]
+        for mode, (connections, paced) in MODES.items():
+            for name in order:
+                time.sleep(2)  # the deferred view writes of the last run finish
+                got = run_wrk(urls[name], connections, duration, think_ms if paced else None)
+                results[mode][name].append(got)
+                print(
+                    f"  round {index + 1} {mode:30} {name:13}: {got['rps']:8.0f} req/s,"
+                    f" p50 {got['p50']:7.2f} ms, p99 {got['p99']:7.2f} ms,"
+                    f" errors {got['errors']}, non-2xx {got['non2xx']}",
+                    flush=True,
+                )
+    print(f"median of {rounds} alternating rounds of {duration} s (range), load {load_text()}:")
+    for mode, (_, paced) in MODES.items():
+        ours, ceiling = results[mode]["creator-edge"], results[mode]["bare uvicorn"]
+        for name, runs in results[mode].items():
+            print(
+                f"  {mode:30} {name:13}: {_median(runs, 'rps'):8.0f} req/s"
+                f" ({_range(runs, 'rps', '.0f')}), p50 {_median(runs, 'p50'):.2f} ms,"
+                f" p99 {_median(runs, 'p99'):.2f} ms ({_range(runs, 'p99', '.1f')}),"
+                f" errors {sum(r['errors'] for r in runs)}"
+            )
+        if paced:
+            ratios = [a["p99"] / max(b["p99"], 1e-3) for a, b in zip(ours, ceiling, strict=True)]
+            label = "p99 ratio to bare uvicorn"
+        else:
+            ratios = [a["rps"] / max(b["rps"], 1e-9) for a, b in zip(ours, ceiling, strict=True)]
+            label = "throughput ratio to bare uvicorn"
+        print(
+            f"  {mode:30} {label}: {statistics.median(ratios):.2f}x"
+            f" (range {min(ratios):.2f}-{max(ratios):.2f})"
+        )
+
+
+def _median(runs: list[dict[str, Any]], key: str) -> float:
+    return float(statistics.median(r[key] for r in runs))
+
+
+def _range(runs: list[dict[str, Any]], key: str, spec: str) -> str:
+    values = [r[key] for r in runs]
+    return f"{format(min(values), spec)}-{format(max(values), spec)}"
+
+
+def load_text() -> str:
+    one, five, _ = os.getloadavg()
+    return f"{one:.1f} (1 min) / {five:.1f} (5 min) on {os.cpu_count()} cores"
 
 
 def main() -> None:
@@ -391,20 +548,31 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--think-ms", type=int, default=1000)
     parser.add_argument("--rates", default="")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--root", type=Path, help="serve this checkout instead (before/after)")
     parser.add_argument("--skip-http", action="store_true")
+    parser.add_argument("--skip-in-process", action="store_true")
     parser.add_argument("--load", help=argparse.SUPPRESS)  # port:path, the load process
+    parser.add_argument("--bare", help=argparse.SUPPRESS)  # port:file, the ceiling's server
     args = parser.parse_args()
+    if args.bare:
+        bare_port, response_file = args.bare.split(":", 1)
+        serve_bare(int(bare_port), response_file)
+        return
     rates = [float(r) for r in args.rates.split(",") if r]
     if args.load:
         port, path = args.load.split(":", 1)
         result = asyncio.run(load(int(port), path, args.connections, args.duration, rates[0]))
         print(json.dumps(result))
         return
-    print(f"in process ({os.cpu_count()} cores, shared):")
-    asyncio.run(in_process(args.requests))
+    if args.root:
+        SERVED_ROOT[0] = args.root.resolve()
+    if not args.skip_in_process:
+        print(f"in process ({os.cpu_count()} cores, shared), load {load_text()}:")
+        asyncio.run(in_process(args.requests))
     if not args.skip_http:
-        print(f"over HTTP, {args.connections} connections, {args.duration} s a run:")
-        over_http(args.connections, args.duration, args.think_ms, rates)
+        print(f"over HTTP, {args.duration} s a run, load {load_text()}:")
+        over_http(args.connections, args.duration, args.think_ms, rates, args.rounds)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from core.ports import Ports
 from core.resilience import FallbackCounter, TolerantKeyValue
 from core.settings import ENV_NAMES, Settings
 from worker import interop
+from worker.ai import VectorizeIndex, WorkersAiEmbeddings, WorkersAiGenerator
 from worker.crypto import WebCryptoKdf
 from worker.d1 import D1Database
 from worker.fetch import FetchHttpClient, WaitUntilDefer
@@ -41,7 +42,7 @@ __all__ = [
 # each is configured with there: the binding cannot report its own.
 RATE_LIMIT_BINDINGS: dict[str, tuple[int, int]] = {
     "RL_DEFAULT": (100, 60),  # every route, per client
-    "RL_AUTH": (5, 60),  # sign-in (per client and per account), sign-up
+    "RL_AUTH": (5, 60),  # sign-in (per client and per account), sign-up, AI drafts
     "RL_30": (30, 60),  # token refresh, uploads
     "RL_COLLECT": (120, 60),  # the analytics beacon
 }
@@ -133,6 +134,8 @@ class EdgeRuntime:
             http=self._http,
             defer=WaitUntilDefer(ctx if ctx is not None else getattr(env, "ctx", None)),
             kdf=self._kdf,
+            # Content's AI services, where the bindings are configured ([ai], [[vectorize]]).
+            **ai_ports(env),
         )
 
     def request_facts(self, scope: MutableMapping[str, Any]) -> dict[str, str]:
@@ -172,3 +175,16 @@ def _undefined(value: Any) -> bool:
     except ImportError:
         return False
     return jsnull is not None and value is jsnull
+
+
+def ai_ports(env: Any) -> dict[str, Any]:
+    """The Workers AI binding's generator and embeddings, and the Vectorize index."""
+    found: dict[str, Any] = {}
+    ai = getattr(env, "AI", None)
+    if ai is not None:
+        found["text"] = WorkersAiGenerator(ai)
+        vectors = getattr(env, "VECTORS", None)
+        if vectors is not None:
+            found["embeddings"] = WorkersAiEmbeddings(ai)
+            found["vectors"] = VectorizeIndex(vectors)
+    return found

@@ -17,7 +17,7 @@ import logging
 import os
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +36,18 @@ from core.security.ratelimit import Policy, enforce
 
 log = logging.getLogger("creator_edge.http")
 access_log = logging.getLogger("creator_edge.access")
+
+# (method, path, status, milliseconds, request id): takes the access line's fields
+# without a LogRecord when the access logger's one handler is
+# ``core.local_logging.BatchedLines`` (``buffer_access_log`` sets it, as ``serve`` does).
+AccessSink = Callable[[str, str, int, float, str], None]
+
+
+class _Access:
+    sink: AccessSink | None = None
+
+
+access = _Access()
 
 _REQUEST_ID = re.compile(rb"^[A-Za-z0-9._:-]{8,64}$")
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -65,6 +77,23 @@ class BodyRule:
 
 _NO_BODY = BodyRule("", 0)
 
+# (scope, receive, send, context) -> True when it answered; False, having sent
+# nothing, hands the request on to the app (the slow path) unchanged.
+FastHandler = Callable[[dict[str, Any], Any, Any, RequestContext], Awaitable[bool]]
+
+
+@dataclass(frozen=True, slots=True)
+class FastPath:
+    """A GET route answered in the pipeline without the app's routing, for the
+    busiest route whose common answer needs none of FastAPI (the cached public
+    page). It runs after everything the pipeline does for any request (the body
+    check, the default rate limit) and its answer goes through the same header
+    and error handling; it must answer exactly as its route in the app does,
+    header by header (a test per fast path compares the two), or decline."""
+
+    prefix: str
+    handler: FastHandler
+
 
 class Pipeline:
     def __init__(
@@ -78,6 +107,7 @@ class Pipeline:
         max_body_bytes: int,
         body_rules: Sequence[BodyRule] = (),
         observer: Any = None,
+        fast_paths: Sequence[FastPath] = (),
     ) -> None:
         self.app = app
         self.runtime = runtime
@@ -87,6 +117,9 @@ class Pipeline:
         self.body_rules = (*body_rules, BodyRule("/", max_body_bytes))
         # A ``core.observe.RequestObserver`` (monitoring's server timings), or None.
         self.observer = observer
+        self.fast_paths = tuple((p.prefix, p.handler) for p in fast_paths)
+        # The keyed hash of each recent client address (one BLAKE2b call saved a request).
+        self._client_keys: dict[str | None, str] = {}
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -107,12 +140,17 @@ class Pipeline:
                 content_length = value
             elif name == b"transfer-encoding":
                 chunked = True
+        ip = client_ip(headers, scope.get("client"), self.ip_header)
+        client_key = self._client_keys.get(ip)
+        if client_key is None:
+            client_key = hash_ip(ip, self.pepper)
+            if len(self._client_keys) >= 4096:
+                self._client_keys.clear()
+            self._client_keys[ip] = client_key
         ctx = RequestContext(
             request_id=request_id or os.urandom(8).hex(),
             ports=self.runtime.ports(scope),
-            client_key=hash_ip(
-                client_ip(headers, scope.get("client"), self.ip_header), self.pepper
-            ),
+            client_key=client_key,
             user_agent=user_agent,
         )
         scope[SCOPE_KEY] = ctx
@@ -130,7 +168,8 @@ class Pipeline:
         try:
             receive = await self._check_body(scope, receive, content_type, content_length, chunked)
             await enforce(ctx, self.default_policy, ctx.client_key)
-            await self.app(scope, receive, send_with_headers)
+            if not await self._fast(scope, receive, send_with_headers, ctx):
+                await self.app(scope, receive, send_with_headers)
         except AppError as error:
             if status_holder[0]:
                 raise
@@ -179,14 +218,34 @@ class Pipeline:
                     ctx, scope, status_holder[0], (time.perf_counter() - started_at) * 1000
                 )
             if access_log.isEnabledFor(logging.INFO):
-                access_log.info(
-                    "%s %s %d %.1fms [request_id=%s]",
-                    scope["method"],
-                    scope["path"],
-                    status_holder[0],
-                    (time.perf_counter() - started_at) * 1000,
-                    ctx.request_id,
-                )
+                sink = access.sink
+                if sink is not None:
+                    sink(
+                        scope["method"],
+                        scope["path"],
+                        status_holder[0],
+                        (time.perf_counter() - started_at) * 1000,
+                        ctx.request_id,
+                    )
+                else:
+                    access_log.info(
+                        "%s %s %d %.1fms [request_id=%s]",
+                        scope["method"],
+                        scope["path"],
+                        status_holder[0],
+                        (time.perf_counter() - started_at) * 1000,
+                        ctx.request_id,
+                    )
+
+    async def _fast(
+        self, scope: dict[str, Any], receive: Any, send: Any, ctx: RequestContext
+    ) -> bool:
+        if scope["method"] == "GET":
+            path: str = scope["path"]
+            for prefix, handler in self.fast_paths:
+                if path.startswith(prefix):
+                    return await handler(scope, receive, send, ctx)
+        return False
 
     async def _check_body(
         self,

@@ -25,6 +25,8 @@ FEATURE = Feature(
     erase_hooks=(forget_owner,),
     provides=(AvatarReferences(), Directory()),
     templates=page_files.FILES,
+    # The cached public page is answered in the pipeline, as its route would.
+    fast_paths=public.FAST_PATHS,
 )
 
 __all__ = ["FEATURE", "avatar_removed", "owner_pages_changed"]

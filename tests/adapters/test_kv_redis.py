@@ -68,3 +68,43 @@ async def test_unreachable_redis_fails_fast() -> None:
             await asyncio.wait_for(RedisKeyValue(client).get("k"), timeout=5)
     finally:
         await client.aclose()
+
+
+async def test_the_counter_loads_its_script_again_when_the_server_lost_it() -> None:
+    prefix = unique_prefix("rl")
+    async with redis_client(prefix) as client:
+        counter = RedisCounter(client, prefix=prefix)
+        first = await counter.hit("k", limit=2, window=60, now=1_790_000_040.0)
+        counter._sha = "0" * 40  # as after a restart or SCRIPT FLUSH: unknown to the server
+        second = await counter.hit("k", limit=2, window=60, now=1_790_000_041.0)
+        third = await counter.hit("k", limit=2, window=60, now=1_790_000_042.0)
+    assert (first.allowed, second.allowed, third.allowed) == (True, True, False)
+    assert counter._sha != "0" * 40 and third.current == 2
+
+
+def test_the_queueing_pool_was_written_against_this_redis_py() -> None:
+    """``QueueingPool`` reads the blocking pool's private fields: a new redis-py pin
+    re-reads them (``_available_connections``, ``_in_use_connections``,
+    ``_in_maintenance``, ``ensure_connection``, ``release``)."""
+    from importlib.metadata import version
+
+    assert version("redis") == "8.1.0"
+
+
+async def test_the_pool_queues_a_burst_beyond_its_connections() -> None:
+    prefix = unique_prefix("rl")
+    client = from_url(REDIS_TEST_URL, max_connections=2)
+    try:
+        counter = RedisCounter(client, prefix=prefix)
+        results = await asyncio.gather(
+            *(counter.hit("burst", limit=30, window=60, now=1_790_000_040.0) for _ in range(40))
+        )
+        pool = client.connection_pool
+        assert len(pool._in_use_connections) == 0
+        assert len(pool._available_connections) <= 2
+        keys = [key async for key in client.scan_iter(match=f"{prefix}*")]
+        if keys:
+            await client.delete(*keys)
+    finally:
+        await client.aclose()
+    assert sum(r.allowed for r in results) == 30

@@ -9,6 +9,7 @@ from typing import Literal, Union, get_args, get_origin, get_type_hints
 import pytest
 
 from core.assets.repo import AssetRow
+from core.content.repo import ContentRow, ContentTagRow, EmbeddingRow, TagRow
 from core.github.repo import SyncJobRow
 from core.identity.repo import SessionRecord, UserCredentials
 from core.profiles.repo import LinkRow, ProfileRow
@@ -21,6 +22,10 @@ ROW_TYPES = {
     "links": LinkRow,
     "users": UserCredentials,
     "sessions": SessionRecord,
+    "content": ContentRow,
+    "tags": TagRow,
+    "content_tags": ContentTagRow,
+    "content_embeddings": EmbeddingRow,
     "app_versions": VersionRow,
     "downloads": DownloadRow,
     "feedbacks": FeedbackRow,

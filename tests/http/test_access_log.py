@@ -50,3 +50,37 @@ def test_a_batch_is_written_when_full_when_due_or_on_a_warning() -> None:
         handler.close()
         logger.handlers.clear()
         logger.propagate = True
+
+
+def test_the_direct_line_is_the_line_logging_would_write(monkeypatch) -> None:
+    """The pipeline hands ``serve``'s handler the fields (no LogRecord); the line
+    written must be the one LOG_FORMAT makes of the record ``logging`` would make."""
+    from core.http import pipeline
+    from core.local_logging import LOG_FORMAT
+
+    stream = io.StringIO()
+    handler = buffer_access_log(stream, capacity=1000, interval=3600)
+    try:
+        assert pipeline.access.sink == handler.access
+        for created in (1_790_000_010.0, 1_790_000_010.9996, 1_790_000_011.25):
+            monkeypatch.setattr("core.local_logging.time.time", lambda c=created: c)
+            handler.access("GET", "/p/alice", 200, 0.4567, "abcdef0123456789")
+            record = logging.LogRecord(
+                ACCESS_LOGGER,
+                logging.INFO,
+                __file__,
+                1,
+                "%s %s %d %.1fms [request_id=%s]",
+                ("GET", "/p/alice", 200, 0.4567, "abcdef0123456789"),
+                None,
+            )
+            record.created, record.msecs = created, int((created - int(created)) * 1000) + 0.0
+            expected = logging.Formatter(LOG_FORMAT).format(record)
+            handler.flush()
+            assert stream.getvalue().splitlines()[-1] == expected
+    finally:
+        handler.close()
+        logger = logging.getLogger(ACCESS_LOGGER)
+        logger.handlers.clear()
+        logger.propagate = True
+    assert pipeline.access.sink is None

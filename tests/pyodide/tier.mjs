@@ -76,8 +76,10 @@ export async function startMiniflare() {
 // Empty every binding: each test starts from nothing (the bindings outlive tests).
 async function reset(env) {
   // Newest first: a table is dropped before the tables its foreign keys name.
+  // Virtual tables (FTS5) go first: their shadow tables may not be dropped alone,
+  // and go with them.
   const tables = await env.DB.prepare(
-    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' ORDER BY rowid DESC",
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' ORDER BY (sql LIKE 'CREATE VIRTUAL%') DESC, rowid DESC",
   ).all();
   const names = tables.results.map((r) => r.name);
   if (names.length) {

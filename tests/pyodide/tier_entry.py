@@ -193,6 +193,7 @@ async def test_scheduled_runs_the_five_minute_and_hourly_jobs(edge) -> None:
         "health_checks": "success",
         "alert_rules": "success",
         "github_sync": "success",
+        "publish_due_posts": "success",
         "analytics_rollup": "success",
         "vitals_rollup": "success",
     }, runs

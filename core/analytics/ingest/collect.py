@@ -9,8 +9,10 @@ hash of the client address, never the address) and schedules the rest
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -67,19 +69,34 @@ class Pending:
     properties: dict[str, Any] | None = None
 
 
+# The request headers ``capture`` reads, found in one pass over the scope's list.
+_VISIT_HEADERS = frozenset((b"referer", b"host", b"dnt", b"sec-gpc"))
+
+
 def capture(request: Request) -> Visit:
-    ctx = request_context(request.scope)
-    headers = request.headers
+    """The visit's facts, read from the ASGI scope as Starlette's ``request.headers``
+    and ``request.url.query`` give them (the first of repeated headers; the query
+    string as ``urlsplit`` reads it; undecodable bytes replaced, where Starlette
+    raised and the view was lost), without building those objects on every view."""
+    scope = request.scope
+    ctx = request_context(scope)
+    found: dict[bytes, str] = {}
+    for name, value in scope["headers"]:
+        if name in _VISIT_HEADERS and name not in found:
+            found[name] = value.decode("latin-1")
+    query = scope.get("query_string", b"").decode("utf-8", "replace")
+    if query:  # as urlsplit reads it: up to a '#', tabs and line breaks dropped
+        query = query.split("#", 1)[0].replace("\t", "").replace("\r", "").replace("\n", "")
     runtime = request.app.state.runtime
     return Visit(
         at=ctx.ports.clock.now(),
         client_key=ctx.client_key,
         user_agent=ctx.user_agent or "",
-        facts=runtime.request_facts(request.scope),
-        referrer=headers.get("referer"),
-        query=request.url.query,
-        host=headers.get("host"),
-        private=headers.get("dnt") == "1" or headers.get("sec-gpc") == "1",
+        facts=runtime.request_facts(scope),
+        referrer=found.get(b"referer"),
+        query=query,
+        host=found.get(b"host"),
+        private=found.get(b"dnt") == "1" or found.get(b"sec-gpc") == "1",
     )
 
 
@@ -99,9 +116,54 @@ def record_after_response(request: Request, event: ServerEvent) -> None:
             response_bytes=event.response_bytes,
             properties=event.properties,
         )
-        ctx.ports.defer(record(ctx.ports, ctx.ports.events, visit, [pending], None))
+        writer = ctx.ports.events
+        if writer is None:  # the edge: this request's own work, in its wait_until
+            ctx.ports.defer(record(ctx.ports, writer, visit, [pending], None))
+        else:
+            _queue_of(writer).add(ctx.ports, visit, pending)
     except Exception:  # counting must never break the page it counts
         log.exception("analytics: could not schedule an event")
+
+
+class _Queue:
+    """A local process's events waiting for enrichment: one deferred task records
+    every event queued while it runs, in order, as each would have been
+    recorded by a task of its own (a task a page view cost more than its record)."""
+
+    def __init__(self, writer: EventSink) -> None:
+        self.writer = writer
+        self.waiting: list[tuple[Ports, Visit, Pending]] = []
+        self.running = False
+
+    def add(self, ports: Ports, visit: Visit, pending: Pending) -> None:
+        self.waiting.append((ports, visit, pending))
+        if not self.running:
+            self.running = True
+            ports.defer(self._run())
+
+    async def _run(self) -> None:
+        try:
+            while self.waiting:
+                batch, self.waiting = self.waiting, []
+                for done, (ports, visit, pending) in enumerate(batch, 1):
+                    try:
+                        await record(ports, self.writer, visit, [pending], None)
+                    except Exception:
+                        log.exception("analytics: an event could not be recorded")
+                    if done % 64 == 0:  # a burst's records do not hold up its requests
+                        await asyncio.sleep(0)
+        finally:
+            self.running = False
+
+
+_queues: weakref.WeakKeyDictionary[EventSink, _Queue] = weakref.WeakKeyDictionary()
+
+
+def _queue_of(writer: EventSink) -> _Queue:
+    queue = _queues.get(writer)
+    if queue is None:
+        queue = _queues[writer] = _Queue(writer)
+    return queue
 
 
 def schedule_beacon(request: Request, events: Sequence[BeaconEvent]) -> None:

@@ -35,6 +35,7 @@ import hashlib
 import json
 import logging
 import re
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -171,6 +172,65 @@ def slugs_key(owner_id: str) -> str:
     return f"{SLUGS_PREFIX}{owner_id}"
 
 
+# Cache entries already parsed, by their exact text: a hit is then a dictionary
+# lookup instead of decoding 5 KB of JSON. Bounded; cleared whole when full.
+_PARSED: dict[str, RenderedPage] = {}
+_PARSED_MAX = 256
+
+
+def parsed(raw: str) -> RenderedPage:
+    """``RenderedPage.from_json(raw)``, remembered for the same text."""
+    page = _PARSED.get(raw)
+    if page is None:
+        page = RenderedPage.from_json(raw)
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()
+        _PARSED[raw] = page
+    return page
+
+
+# Pages this process read from KV in the last ``RECENT_SECONDS``, by KV store and
+# slug: the busiest pages skip the KV read too. ``forget`` drops a slug's at once,
+# so this process's own edits show at once; another process's (a cron run, a
+# second server on the data dir) within ``RECENT_SECONDS``, far inside the
+# ``CACHE_TTL`` every cached page already allows.
+RECENT_SECONDS = 1.0
+_RECENT_MAX = 1024
+_recent: weakref.WeakKeyDictionary[object, dict[str, tuple[float, RenderedPage]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _recent_of(ports: Ports) -> dict[str, tuple[float, RenderedPage]]:
+    try:
+        return _recent.setdefault(ports.kv, {})
+    except TypeError:  # a KV object that cannot be weakly referenced: no memory
+        return {}
+
+
+async def cached(ports: Ports, slug: str) -> RenderedPage | None:
+    """The cached page of ``slug`` when KV holds a readable one; None for anything
+    else (no entry, a missing profile's, an unreadable one, KV down): ``lookup``
+    then answers, logging what it finds."""
+    recent = _recent_of(ports)
+    now = ports.clock.now()
+    hit = recent.get(slug)
+    if hit is not None and 0 <= now - hit[0] < RECENT_SECONDS:
+        return hit[1]
+    try:
+        raw = await ports.kv.get(cache_key(slug))
+        page = None if raw is None else parsed(raw)
+    except Exception:
+        page = None
+    if page is None:
+        recent.pop(slug, None)
+    else:
+        if len(recent) >= _RECENT_MAX:
+            recent.clear()
+        recent[slug] = (now, page)
+    return page
+
+
 async def lookup(ports: Ports, pages: Environment, slug: str) -> RenderedPage | None:
     """The page of the public profile at ``slug`` (lower-case), or None: from
     the cache, or from the database and then cached after the response."""
@@ -182,7 +242,7 @@ async def lookup(ports: Ports, pages: Environment, slug: str) -> RenderedPage | 
         raw = None
     if raw is not None:
         try:
-            return RenderedPage.from_json(raw)
+            return parsed(raw)
         except (ValueError, KeyError, TypeError):
             log.warning("profile page cache entry unreadable: %s", key)
         except Missing:
@@ -202,7 +262,9 @@ async def _store(ports: Ports, key: str, value: str) -> None:
 
 async def forget(ports: Ports, slugs: Iterable[str]) -> None:
     """Drop the cached pages of ``slugs``: their profile or its links changed."""
+    recent = _recent_of(ports)
     for slug in dict.fromkeys(slugs):
+        recent.pop(slug, None)
         try:
             await ports.kv.delete(cache_key(slug))
         except Exception as error:

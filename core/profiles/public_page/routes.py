@@ -7,12 +7,14 @@ the isolation walk, where anyone reaching a public page is the point)."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from core.events import ServerEvent, record_after_response
-from core.http.context import request_context
+from core.http.context import RequestContext, request_context
+from core.http.pipeline import FastPath
 from core.profiles.public_page import page
 from core.profiles.repo import PublicRepo
 from core.profiles.service import public_path
@@ -44,6 +46,11 @@ async def public_profile(slug: str, request: Request) -> Response:
         response = Response(status_code=304, headers=headers)
     else:
         response = HTMLResponse(rendered.html(ctx.nonce), headers=headers)
+    _view(request, rendered, len(response.body))
+    return response
+
+
+def _view(request: Request, rendered: page.RenderedPage, response_bytes: int) -> None:
     record_after_response(
         request,
         ServerEvent(
@@ -51,10 +58,50 @@ async def public_profile(slug: str, request: Request) -> Response:
             profile_id=rendered.profile_id,
             owner_id=rendered.owner_id,
             path=public_path(rendered.slug),
-            response_bytes=len(response.body),  # 0 for a 304: the browser's copy served
+            response_bytes=response_bytes,  # 0 for a 304: the browser's copy served
         ),
     )
-    return response
+
+
+_HTML = b"text/html; charset=utf-8"
+
+
+async def cached_page(scope: dict[str, Any], receive: Any, send: Any, ctx: RequestContext) -> bool:
+    """``public_profile`` for a page in the cache, answered in the pipeline
+    (``FastPath``): the same status, headers in the same order, body and view
+    record as the route (``tests/profiles/test_fast_path.py`` compares them).
+    Anything else (another path shape, a cache miss, a missing profile) declines
+    before sending anything, and the route answers."""
+    slug = scope["path"][3:]  # after "/p/"
+    if "/" in slug or not _SLUG_SHAPE.match(slug):
+        return False
+    rendered = await page.cached(ctx.ports, slug.lower())
+    if rendered is None:
+        return False
+    if_none_match = None
+    for name, value in scope["headers"]:
+        if name == b"if-none-match":  # the first, as Starlette's Headers.get
+            if_none_match = value.decode("latin-1")
+            break
+    nonce = ctx.nonce
+    headers = [
+        (b"etag", rendered.etag.encode("latin-1")),
+        (b"cache-control", page.CACHE_CONTROL.encode("latin-1")),
+        (b"content-security-policy", rendered.policy(nonce).encode("latin-1")),
+    ]
+    if rendered.matches(if_none_match):
+        status, body = 304, b""
+    else:
+        status, body = 200, rendered.html(nonce).encode()
+        headers.append((b"content-length", str(len(body)).encode("latin-1")))
+        headers.append((b"content-type", _HTML))
+    _view(Request(scope, receive), rendered, len(body))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+    return True
+
+
+FAST_PATHS = (FastPath("/p/", cached_page),)
 
 
 @router.get("/l/{link_id}")
