@@ -17,6 +17,7 @@ from core.features import FEATURES, SCHEDULE, run_cron
 from core.http import errors
 from core.http.pipeline import BODY_METHODS, BodyRule, Pipeline
 from core.http.routing import flatten, index_routes
+from core.observe import RequestObservers
 from core.ports import Ports
 from core.runtime import Runtime
 from core.security.ratelimit import Policy
@@ -67,6 +68,8 @@ def create_app(
     routers = [router for f in features for router in f.routers]
     flatten(app, [*routers, *((_dev_router(),) if settings.dev else ())])
     index_routes(app)
+    observers = feature.provided(features, RequestObservers)  # type: ignore[type-abstract]
+    app.state.request_observer = observers.create(runtime.name) if observers else None
     app.add_middleware(
         Pipeline,
         runtime=runtime,
@@ -78,6 +81,7 @@ def create_app(
             *feature.body_rules(features, settings),
             *_bodies_on_other_methods(app, settings.max_body_bytes),
         ],
+        observer=app.state.request_observer,
         fast_paths=[path for f in features for path in f.fast_paths],
     )
     return app

@@ -119,6 +119,8 @@ class Settings(BaseSettings):
     billing_grace_days: int = Field(
         default=7, ge=0, le=60, validation_alias="CREATOR_EDGE_BILLING_GRACE_DAYS"
     )
+    # Alert webhooks may be plain http:// (a receiver on a private network, tests).
+    alert_webhook_http: bool = Field(False, validation_alias="CREATOR_EDGE_ALERT_WEBHOOK_HTTP")
     # Content's AI services. Locally: an OpenAI-compatible chat-completions endpoint
     # (llama.cpp, Ollama: ``http://127.0.0.1:8080/v1``) for drafts, an optional
     # OpenAI-compatible moderation endpoint, and the embedding model shipped in the

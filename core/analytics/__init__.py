@@ -22,6 +22,7 @@ from core.analytics.models import MAX_BATCH_BYTES
 from core.analytics.profile_directory import ProfileDirectory
 from core.analytics.repo import EVENTS, ROLLUPS
 from core.analytics.reports import dashboard
+from core.analytics.reports.dashboard import static_files as dashboard_static_files
 from core.analytics.visitors import visitor_hash
 from core.feature import Feature, Scheduled
 from core.http.pipeline import BodyRule
@@ -51,6 +52,7 @@ __all__ = [
     "MaxMindCity",
     "ProfileDirectory",
     "beacon_script",
+    "dashboard_static_files",
     "local_facts",
     "visitor_hash",
     "warm_agents",

@@ -288,3 +288,8 @@ async def find_job(owned: Owned, link_id: str) -> SyncJobRow | None:
     """The acting user's job of this link, if it is one of their GitHub links."""
     page = await owned.list(SYNC_JOBS, where="link_id = ?", params=(link_id,), limit=1)
     return cast(SyncJobRow, page.items[0]) if page.items else None
+
+
+async def any_sync_jobs(db: Database) -> bool:
+    """Whether any link is a GitHub link (a job exists): with none, nothing calls GitHub."""
+    return await db.first(f"SELECT 1 AS found FROM {TABLE} LIMIT 1") is not None  # noqa: S608

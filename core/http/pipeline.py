@@ -106,6 +106,7 @@ class Pipeline:
         client_ip_header: str | None,
         max_body_bytes: int,
         body_rules: Sequence[BodyRule] = (),
+        observer: Any = None,
         fast_paths: Sequence[FastPath] = (),
     ) -> None:
         self.app = app
@@ -114,6 +115,8 @@ class Pipeline:
         self.pepper = pepper
         self.ip_header = client_ip_header.lower().encode() if client_ip_header else None
         self.body_rules = (*body_rules, BodyRule("/", max_body_bytes))
+        # A ``core.observe.RequestObserver`` (monitoring's server timings), or None.
+        self.observer = observer
         self.fast_paths = tuple((p.prefix, p.handler) for p in fast_paths)
         # The keyed hash of each recent client address (one BLAKE2b call saved a request).
         self._client_keys: dict[str | None, str] = {}
@@ -157,6 +160,9 @@ class Pipeline:
             if message["type"] == "http.response.start":
                 status_holder[0] = message["status"]
                 message["headers"] = self._response_headers(ctx, message.get("headers", []))
+                if self.observer is not None:
+                    elapsed = (time.perf_counter() - started_at) * 1000
+                    message["headers"].append((b"server-timing", b"app;dur=%.1f" % elapsed))
             await send(message)
 
         try:
@@ -188,13 +194,15 @@ class Pipeline:
             if not status_holder[0]:
                 down = DependencyDown()
                 await _send_error(send_with_headers, down.status, down.code, down.message, None, {})
-        except Exception:
+        except Exception as error:
             log.exception(
                 "unhandled error [request_id=%s] %s %s",
                 ctx.request_id,
                 scope["method"],
                 scope["path"],
             )
+            if self.observer is not None:
+                self.observer.failed(ctx, scope, error)
             if not status_holder[0]:
                 await _send_error(
                     send_with_headers,
@@ -205,6 +213,10 @@ class Pipeline:
                     {},
                 )
         finally:
+            if self.observer is not None:
+                self.observer.answered(
+                    ctx, scope, status_holder[0], (time.perf_counter() - started_at) * 1000
+                )
             if access_log.isEnabledFor(logging.INFO):
                 sink = access.sink
                 if sink is not None:

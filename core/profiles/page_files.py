@@ -407,6 +407,7 @@ FILES: dict[str, str] = {
         "</aside>\n"
         "{% endif %}\n"
         '{% with profile_id = profile.id %}{% include "analytics_beacon.html" %}{% endwith %}\n'
+        '{% with profile_id = profile.id %}{% include "monitoring_vitals.html" %}{% endwith %}\n'
         "</body>\n"
         "</html>\n"
     ),

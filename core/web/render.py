@@ -34,6 +34,7 @@ SIGNED_OUT_NAV: tuple[tuple[str, str], ...] = (
 SIGNED_IN_NAV: tuple[tuple[str, str], ...] = (
     ("/editor", "Editor"),
     ("/dashboard", "Dashboard"),
+    ("/monitoring", "Monitoring"),
     ("/account", "Account"),
     ("/my-page", "My public page"),
 )

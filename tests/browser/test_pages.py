@@ -35,13 +35,14 @@ def test_every_page_passes_signed_out_and_signed_in(page, server) -> None:
     findings = _audited(page, "/login") + _audited(page, "/register")
     sign_up(page)
     slug = make_public_profile(page, server)
-    for path in ("/", "/account", "/editor", "/dashboard", f"/p/{slug}"):
+    for path in ("/", "/account", "/editor", "/dashboard", "/monitoring", f"/p/{slug}"):
         findings += _audited(page, path)
     page.goto("/")
     nav = page.get_by_role("navigation", name="creator-edge")
     for name, where in (
         ("Editor", "/editor"),
         ("Dashboard", "/dashboard"),
+        ("Monitoring", "/monitoring"),
         ("Account", "/account"),
     ):
         nav.get_by_role("link", name=name).click()

@@ -47,10 +47,11 @@ async def test_the_page_shows_the_profile_and_its_active_links(
     assert "My &lt;b&gt;blog&lt;/b&gt;" in html and "example.com" in html
     assert "Secret" not in html and hidden["id"] not in html
     assert '<html lang="en">' in html and "<nav aria-label=" in html
-    # One script, the nonce'd analytics beacon, and nothing from another site.
+    # Two scripts, the nonce'd analytics beacon and web-vitals sender, and nothing
+    # from another site.
     nonce = response.headers["content-security-policy"].split("'nonce-")[1].split("'")[0]
-    assert html.count("<script") == 1
-    assert f'<script nonce="{nonce}" data-profile="{profile["id"]}">' in html
+    assert html.count("<script") == 2
+    assert html.count(f'<script nonce="{nonce}" data-profile="{profile["id"]}">') == 2
     assert not re.search(r'(?:src|href|action)="(?:https?:)?//', html)
     assert events[0].type == "profile_view"
     assert events[0].profile_id == profile["id"] and events[0].path == "/p/alice"
@@ -183,7 +184,8 @@ async def test_user_text_cannot_forge_the_nonce(client, alice, profile) -> None:
     )
     response = await client.get("/p/alice")
     nonce = nonce_of(response)
-    assert response.text.count(nonce) == 2  # only the page's own <style> and <script>
+    # only the page's own <style> and <script>s (the analytics beacon, web vitals)
+    assert response.text.count(nonce) == 3
     assert "&lt;nonce&gt;" in response.text
 
 

@@ -193,14 +193,18 @@ async def test_scheduled_runs_the_five_minute_and_hourly_jobs(edge) -> None:
     assert runs == {
         "seal_audit": "success",
         "health_checks": "success",
+        "alert_rules": "success",
         "github_sync": "success",
         "republish_flags": "success",
         "publish_due_posts": "success",
         "analytics_rollup": "success",
+        "vitals_rollup": "success",
     }, runs
     last = await _tier.env.KV.get("health:last")
     report = json.loads(str(last))
-    assert {d["status"] for d in report["dependencies"].values()} == {"ok"}
+    # The GitHub API is not reachable from the tier (no network): the bindings are.
+    bindings = {k: v for k, v in report["dependencies"].items() if k != "github_api"}
+    assert {d["status"] for d in bindings.values()} == {"ok"}
 
 
 async def test_an_image_upload_needs_pillow(edge) -> None:
