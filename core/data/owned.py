@@ -37,6 +37,9 @@ class OwnedTable:
     erase_order: int = 100
     # False for rows derived from others (rollups): erased, but not exported.
     export: bool = True
+    # Columns stored sealed (``core.identity.pii``, associated data
+    # ``"<table>.<column>:<row id>"``): the export opens them.
+    sealed: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name):

@@ -17,8 +17,8 @@ from core.identity.jobs import purge_expired_sessions
 from core.identity.lifecycle import erase_closed_accounts
 from core.identity.models import AdminUserPatch
 from core.identity.onboarding import ProfileStarter
+from core.identity.pii import Pii, pii_of
 from core.identity.pii import new_key as new_pii_key
-from core.identity.pii import pii_of
 from core.identity.rekey import reencrypt, reencrypt_job
 from core.identity.routes import account, admin, api, oauth, pages
 from core.identity.routes.admin import audit_log as read_audit_log
@@ -50,6 +50,7 @@ __all__ = [
     "AccountSection",
     "Actor",
     "AdminUserPatch",
+    "Pii",
     "ProfileStarter",
     "StandingWatcher",
     "account_active",

@@ -15,7 +15,7 @@ from typing import Any
 from core.audit import AuditLog
 from core.clock import iso
 from core.data.actor import Actor
-from core.data.owned import Owned
+from core.data.owned import Owned, OwnedTable
 from core.feature import Feature, erase_hooks, owned_tables
 from core.identity.oauth_repo import linked_identities
 from core.identity.pii import Pii
@@ -70,11 +70,21 @@ async def export(
         yield (", " if n else "").encode() + _json(table.name).encode() + b": ["
         first = True
         async for rows in owned.export_rows(table):
+            if table.sealed:
+                rows = [await _opened(pii, table, row) for row in rows]
             chunk = ", ".join(_json(row) for row in rows)
             yield (chunk if first else ", " + chunk).encode()
             first = False
         yield b"]"
     yield b"}}"
+
+
+async def _opened(pii: Pii, table: OwnedTable, row: Any) -> dict[str, Any]:
+    out = dict(row)
+    for column in table.sealed:
+        if out.get(column) is not None:
+            out[column] = await pii.open(out[column], f"{table.name}.{column}:{out['id']}")
+    return out
 
 
 def _json(value: Any) -> str:

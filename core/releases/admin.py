@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from core.audit import AuditLog
 from core.data.actor import Actor
 from core.deps import context
-from core.identity import admin_actor
+from core.identity import admin_actor, pii_of
 from core.releases.models import RolloutIn, VersionIn, VersionOut
 from core.releases.routes import releases
 from core.releases.service import Releases, version_out
@@ -60,7 +60,8 @@ async def stats(request: Request, admin: Actor = Depends(admin_actor)) -> dict[s
     """Downloads by OS and by day, feedback per day, recent feedback with email,
     diagnostic sizes and version adoption."""
     ctx = context(request)
-    found = await release_stats(ctx.ports.db, ctx.ports.clock.now())
+    pii = pii_of(ctx.ports.cipher, request.app.state.settings)
+    found = await release_stats(ctx.ports.db, ctx.ports.clock.now(), pii)
     await AuditLog(ctx.ports.db, ctx.ports.clock).record(
         "admin.release_stats_viewed", user_id=admin.user_id, request_id=ctx.request_id
     )

@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from core.deps import context
 from core.errors import NotFound
-from core.identity import Actor, optional_actor
+from core.identity import Actor, optional_actor, pii_of
 from core.releases.stats import release_stats
 from core.web.render import ADMIN_SECTIONS, render
 
@@ -29,7 +29,9 @@ async def releases_page(
     if not actor.is_admin:
         raise NotFound("There is no page here.")
     ports = context(request).ports
-    stats = await release_stats(ports.db, ports.clock.now())
+    stats = await release_stats(
+        ports.db, ports.clock.now(), pii_of(ports.cipher, request.app.state.settings)
+    )
     by_day: dict[str, dict[str, object]] = {}
     for key, rows in (
         ("downloads", stats["downloads_by_day"]),

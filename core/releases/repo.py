@@ -14,7 +14,14 @@ from typing import TypedDict, cast
 from core.data.owned import OwnedTable
 from core.ports import Database, Param, Statement, stmt
 
-FEEDBACKS = OwnedTable("feedbacks", "feedback")
+FEEDBACKS = OwnedTable("feedbacks", "feedback", sealed=("email",))
+
+
+def email_aad(feedback_id: str) -> str:
+    """The associated data a feedback's sealed email is bound to (its row)."""
+    return f"feedbacks.email:{feedback_id}"
+
+
 DIAGNOSTICS = OwnedTable("diagnostics", "diagnostic")
 
 

@@ -11,6 +11,7 @@ from core.clock import iso
 from core.data.actor import Actor
 from core.data.owned import decode_cursor, encode_cursor
 from core.errors import Conflict, Invalid, NotFound
+from core.identity import pii_of
 from core.ids import new_id
 from core.ports import IntegrityError, Ports, Statement
 from core.releases import logfiles, rollout, versions
@@ -32,6 +33,7 @@ from core.releases.repo import (
     FeedbackRow,
     VersionRepo,
     VersionRow,
+    email_aad,
 )
 from core.releases.updaters import build_for
 from core.settings import Settings
@@ -76,6 +78,7 @@ class Releases:
     def __init__(self, ports: Ports, settings: Settings) -> None:
         self.ports = ports
         self.settings = settings
+        self.pii = pii_of(ports.cipher, settings)
         self.versions = VersionRepo(ports.db)
         self.activity = ActivityRepo(ports.db)
         self.audit = AuditLog(ports.db, ports.clock)
@@ -240,11 +243,15 @@ class Releases:
 
     async def feedback(self, body: FeedbackIn, who: Who) -> FeedbackOut:
         now = self.ports.clock.now()
+        row_id = new_id(now)
         row = FeedbackRow(
-            id=new_id(now),
+            id=row_id,
             owner_id=who.owner_id,
             message=body.message,
-            email=body.email,
+            # Personal data is stored sealed, as users' emails are (issue 15).
+            email=None
+            if body.email is None
+            else await self.pii.seal(body.email, email_aad(row_id)),
             timestamp=now,
         )
         await self._run(self.activity.feedback_statement(row))

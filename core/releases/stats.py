@@ -5,16 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from core.clock import iso
+from core.identity import Pii
 from core.ports import Database
 from core.releases import versions
 from core.releases.models import OS_NAMES
-from core.releases.repo import StatsRepo, VersionRepo
+from core.releases.repo import StatsRepo, VersionRepo, email_aad
 
 DAYS = 30
 RECENT_FEEDBACK = 20
 
 
-async def release_stats(db: Database, now: float) -> dict[str, Any]:
+async def release_stats(db: Database, now: float, pii: Pii) -> dict[str, Any]:
     """Downloads by OS (24 h, 7 d, 30 d) and by day, feedback per day, recent feedback
     with an email, diagnostic sizes, and version adoption (downloads per version)."""
     repo = StatsRepo(db)
@@ -34,7 +35,11 @@ async def release_stats(db: Database, now: float) -> dict[str, Any]:
         "downloads_by_day": await repo.per_day("downloads", since),
         "feedback_by_day": await repo.per_day("feedbacks", since),
         "recent_feedback_with_email": [
-            {**r, "timestamp": iso(float(r["timestamp"] or 0))}
+            {
+                **r,
+                "email": await pii.open(str(r["email"]), email_aad(str(r["id"]))),
+                "timestamp": iso(float(r["timestamp"] or 0)),
+            }
             for r in await repo.recent_feedback_with_email(RECENT_FEEDBACK)
         ],
         "diagnostics": {

@@ -76,13 +76,20 @@ async def test_no_download_before_a_version_is_published(client, runtime) -> Non
 # ------------------------------------------------------------------- feedback
 
 
-async def test_feedback_is_trimmed_and_stored(client, runtime) -> None:
+async def test_feedback_is_trimmed_and_stored_with_its_email_sealed(
+    client, runtime, settings
+) -> None:
+    from core.identity import pii_of
+    from core.releases.repo import email_aad
+
     sent = await client.post(
         "/api/feedback", json={"message": "  Love it,\nbut slow.  ", "email": "Ann@Example.com"}
     )
     assert sent.status_code == 201, sent.text
     row = await runtime.database.first("SELECT * FROM feedbacks")
-    assert row["message"] == "Love it,\nbut slow." and row["email"] == "ann@example.com"
+    assert row["message"] == "Love it,\nbut slow." and row["email"].startswith("e1.")
+    pii = pii_of(runtime.ports().cipher, settings)
+    assert await pii.open(row["email"], email_aad(row["id"])) == "ann@example.com"
     assert row["owner_id"] is None
 
 

@@ -75,11 +75,14 @@ async def test_export_and_erasure_cover_feedback_and_diagnostics(
 ) -> None:
     from tests.identity.test_gdpr import end_grace_period
 
-    await alice.post("/api/feedback", json={"message": "from alice"})
+    await alice.post("/api/feedback", json={"message": "from alice", "email": "al@example.com"})
     await bob.post("/api/feedback", json={"message": "from bob"})
     log = await alice.post("/api/diagnostics", files={"file": ("a.log", b"log", "text/plain")})
     export = (await alice.get("/api/me/export")).json()
-    assert [f["message"] for f in export["data"]["feedbacks"]] == ["from alice"]
+    # The sealed email is opened for its owner's export.
+    assert [(f["message"], f["email"]) for f in export["data"]["feedbacks"]] == [
+        ("from alice", "al@example.com")
+    ]
     assert [d["id"] for d in export["data"]["diagnostics"]] == [log.json()["id"]]
     assert log.json()["file_path"] in {f["key"] for f in export["files"]}
     erased = await alice.request("DELETE", "/api/me", json={"password": "correct horse battery"})
