@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import asdict
+from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from starlette.middleware.errors import ServerErrorMiddleware
+from starlette.types import ASGIApp
 
 from core import deps, feature
 from core.errors import NotFound
@@ -31,6 +34,25 @@ class ConfigurationError(RuntimeError):
     """The settings cannot run the product (a required secret is missing)."""
 
 
+class App(FastAPI):
+    """FastAPI with the request pipeline outermost: a request meets the pipeline
+    first, and a ``FastPath`` answers there without FastAPI's own layers.
+
+    Starlette's ``ServerErrorMiddleware`` is left out: the pipeline turns every
+    exception into the API's envelope before it would see one, and no handler
+    for 500 is installed, so it never answered anything."""
+
+    pipeline: dict[str, Any] | None = None
+
+    def build_middleware_stack(self) -> ASGIApp:
+        stack = super().build_middleware_stack()
+        if self.pipeline is None:
+            return stack
+        if isinstance(stack, ServerErrorMiddleware):
+            stack = stack.app
+        return Pipeline(stack, **self.pipeline)
+
+
 def create_app(
     settings: Settings, runtime: Runtime, features: Sequence[Feature] = FEATURES
 ) -> FastAPI:
@@ -47,7 +69,7 @@ def create_app(
         finally:
             await runtime.shutdown()
 
-    app = FastAPI(
+    app = App(
         title="creator-edge",
         version=VERSION,
         summary="Link-in-bio profiles, analytics, monitoring, releases and content at the edge.",
@@ -70,8 +92,7 @@ def create_app(
     index_routes(app)
     observers = feature.provided(features, RequestObservers)  # type: ignore[type-abstract]
     app.state.request_observer = observers.create(runtime.name) if observers else None
-    app.add_middleware(
-        Pipeline,
+    app.pipeline = dict(
         runtime=runtime,
         default_policy=Policy("default", settings.rate_limit, settings.rate_window),
         pepper=settings.ip_pepper.get_secret_value().encode(),

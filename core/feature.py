@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from fastapi import APIRouter
 
@@ -101,8 +101,19 @@ def templates(features: Sequence[Feature]) -> dict[str, str]:
 def provided(features: Sequence[Feature], kind: type[T]) -> T | None:
     """What some feature provides as ``kind`` (a runtime-checkable Protocol), if any.
 
+    Remembered per features object and kind: an ``isinstance`` against a
+    Protocol walks its members, and some callers ask on every request.
     mypy refuses a Protocol as ``type[T]`` (``type-abstract``): callers silence it."""
-    for candidate in (p for f in features for p in f.provides):
-        if isinstance(candidate, kind):
-            return candidate
-    return None
+    key = (id(features), kind)
+    known = _PROVIDED.get(key)
+    if known is not None and known[0] is features:
+        return known[1]  # type: ignore[no-any-return]
+    found = next((p for f in features for p in f.provides if isinstance(p, kind)), None)
+    if isinstance(features, tuple):  # a list could change after the answer is kept
+        if len(_PROVIDED) >= 256:
+            _PROVIDED.clear()
+        _PROVIDED[key] = (features, found)
+    return found
+
+
+_PROVIDED: dict[tuple[int, type], tuple[Sequence[Feature], Any]] = {}

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import secrets
+import os
+from base64 import urlsafe_b64encode
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,8 +37,14 @@ class RequestContext:
     def nonce(self) -> str:
         """This response's CSP nonce, made when a page first asks for it."""
         if self._nonce is None:
-            self._nonce = secrets.token_urlsafe(16)
+            self._nonce = new_nonce()
         return self._nonce
+
+
+def new_nonce() -> str:
+    """22 URL-safe characters from 16 random bytes: ``secrets.token_urlsafe(16)``
+    without its two layers of calls (a page asks for one on every response)."""
+    return urlsafe_b64encode(os.urandom(16)).rstrip(b"=").decode()
 
 
 def request_context(scope: Any) -> RequestContext:

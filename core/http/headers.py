@@ -41,6 +41,8 @@ DEFAULTS_FOR_API: tuple[tuple[bytes, bytes], ...] = (
     *STATIC_HEADERS,
     CORP_DEFAULT,
 )
+# The defaults after the CSP, which is the one that differs between pages and the rest.
+STATIC_AND_CORP = DEFAULTS_FOR_API[1:]
 
 
 def ratelimit_headers(policies: list[AppliedPolicy]) -> list[tuple[bytes, bytes]]:

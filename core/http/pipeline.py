@@ -310,19 +310,21 @@ class Pipeline:
             elif name in sec.OVERRIDABLE:
                 own = own or set()
                 own.add(name)
-        if html:
-            defaults: Sequence[tuple[bytes, bytes]] = [
-                (b"content-security-policy", sec.page_csp(ctx.nonce)),
-                *sec.DEFAULTS_FOR_API[1:],
-            ]
-        else:
-            defaults = sec.DEFAULTS_FOR_API
         if own is None:
-            out.extend(defaults)
+            if html:
+                out.append((b"content-security-policy", sec.page_csp(ctx.nonce)))
+                out.extend(sec.STATIC_AND_CORP)
+            else:
+                out.extend(sec.DEFAULTS_FOR_API)
         else:
-            out.extend(header for header in defaults if header[0] not in own)
+            if b"content-security-policy" not in own:  # a page's own CSP is the usual case
+                out.append(
+                    (b"content-security-policy", sec.page_csp(ctx.nonce) if html else sec.API_CSP)
+                )
+            out.extend(header for header in sec.STATIC_AND_CORP if header[0] not in own)
         out.append((b"x-request-id", ctx.request_id.encode()))
-        out.extend(sec.ratelimit_headers(ctx.policies))
+        if ctx.policies:
+            out.extend(sec.ratelimit_headers(ctx.policies))
         return out
 
 

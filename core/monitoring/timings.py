@@ -93,10 +93,23 @@ class ServerTimings:
 
 def _metric(row: tuple[str, str, int, float, float]) -> tuple[Any, ...]:
     route, method, status, duration, at = row
-    metadata = json.dumps(
-        {"route": route, "method": method, "status": status}, separators=(",", ":")
-    )
-    return (new_id(at), None, METRIC, round(duration, 3), "ms", at, None, metadata, iso(at))
+    key = (route, method, status)
+    metadata = _METADATA.get(key)
+    if metadata is None:
+        if len(_METADATA) >= 4096:
+            _METADATA.clear()
+        metadata = _METADATA[key] = json.dumps(
+            {"route": route, "method": method, "status": status}, separators=(",", ":")
+        )
+    second = int(at)
+    if _ISO[0] != second:  # a flush's rows mostly share their second
+        _ISO[:] = [second, iso(second)]
+    return (new_id(at), None, METRIC, round(duration, 3), "ms", at, None, metadata, _ISO[1])
+
+
+# Each (route, method, status)'s metadata text, and the last second's ISO form.
+_METADATA: dict[tuple[str, str, int], str] = {}
+_ISO: list[Any] = [None, ""]
 
 
 class Observers:

@@ -32,7 +32,7 @@ async def slow_app(settings, runtime):
 
 @pytest.fixture
 def fixed_nonce(monkeypatch) -> str:
-    monkeypatch.setattr(context.secrets, "token_urlsafe", lambda n=None: "Zm9yIHRoZSB0ZXN0")
+    monkeypatch.setattr(context, "new_nonce", lambda: "Zm9yIHRoZSB0ZXN0")
     return "Zm9yIHRoZSB0ZXN0"
 
 

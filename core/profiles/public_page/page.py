@@ -37,7 +37,7 @@ import logging
 import re
 import weakref
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -80,6 +80,13 @@ class RenderedPage:
     etag: str
     styles: tuple[str, ...]  # base64 SHA-256 of each inline <style>
     scripts: tuple[str, ...]
+    # The body's UTF-8 bytes split at each NONCE_SLOT: a response joins them with
+    # its nonce (one pass over the page, where replace-then-encode made two).
+    _parts: tuple[bytes, ...] = field(default=(), init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        parts = tuple(part.encode() for part in self.body.split(NONCE_SLOT))
+        object.__setattr__(self, "_parts", parts)
 
     @classmethod
     def of(cls, profile: PublicProfile, body: str) -> RenderedPage:
@@ -124,6 +131,10 @@ class RenderedPage:
     def html(self, nonce: str) -> str:
         return self.body.replace(NONCE_SLOT, nonce)
 
+    def html_bytes(self, nonce: str) -> bytes:
+        """``html(nonce)`` encoded, as the response sends it."""
+        return nonce.encode().join(self._parts)
+
     def headers(self, nonce: str) -> dict[str, str]:
         return {
             "etag": self.etag,
@@ -134,6 +145,10 @@ class RenderedPage:
     def policy(self, nonce: str) -> str:
         """The page CSP with this nonce, plus the hashes of the inline blocks."""
         return _policy_with_hashes(self.styles, self.scripts).replace(_NONCE_MARK, nonce)
+
+    def policy_bytes(self, nonce: str) -> bytes:
+        """``policy(nonce)`` as a header value."""
+        return nonce.encode().join(_policy_parts(self.styles, self.scripts))
 
     def matches(self, if_none_match: str | None) -> bool:
         """Weak comparison, as If-None-Match uses."""
@@ -162,6 +177,12 @@ def _policy_with_hashes(styles: tuple[str, ...], scripts: tuple[str, ...]) -> st
             directive = f"{directive} {extra[name]}"
         directives.append(directive)
     return "; ".join(directives)
+
+
+@functools.lru_cache(maxsize=64)
+def _policy_parts(styles: tuple[str, ...], scripts: tuple[str, ...]) -> tuple[bytes, ...]:
+    policy = _policy_with_hashes(styles, scripts)
+    return tuple(part.encode("latin-1") for part in policy.split(_NONCE_MARK))
 
 
 def cache_key(slug: str) -> str:

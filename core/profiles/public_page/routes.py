@@ -87,12 +87,12 @@ async def cached_page(scope: dict[str, Any], receive: Any, send: Any, ctx: Reque
     headers = [
         (b"etag", rendered.etag.encode("latin-1")),
         (b"cache-control", page.CACHE_CONTROL.encode("latin-1")),
-        (b"content-security-policy", rendered.policy(nonce).encode("latin-1")),
+        (b"content-security-policy", rendered.policy_bytes(nonce)),
     ]
     if rendered.matches(if_none_match):
         status, body = 304, b""
     else:
-        status, body = 200, rendered.html(nonce).encode()
+        status, body = 200, rendered.html_bytes(nonce)
         headers.append((b"content-length", str(len(body)).encode("latin-1")))
         headers.append((b"content-type", _HTML))
     _view(Request(scope, receive), rendered, len(body))
