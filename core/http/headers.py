@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from core.http.context import AppliedPolicy
 
 # JSON, files and errors: nothing may load, frame or submit anything.
@@ -52,9 +54,14 @@ def ratelimit_headers(policies: list[AppliedPolicy]) -> list[tuple[bytes, bytes]
     if len(policies) == 1:
         p = policies[0]
         return [
-            (b"ratelimit-policy", f'"{p.name}";q={p.limit};w={p.window}'.encode()),
+            (b"ratelimit-policy", _policy_value(p.name, p.limit, p.window)),
             (b"ratelimit", f'"{p.name}";r={p.remaining};t={p.reset}'.encode()),
         ]
-    policy = ", ".join(f'"{p.name}";q={p.limit};w={p.window}' for p in policies)
+    policy = b", ".join(_policy_value(p.name, p.limit, p.window) for p in policies)
     state = ", ".join(f'"{p.name}";r={p.remaining};t={p.reset}' for p in policies)
-    return [(b"ratelimit-policy", policy.encode()), (b"ratelimit", state.encode())]
+    return [(b"ratelimit-policy", policy), (b"ratelimit", state.encode())]
+
+
+@functools.lru_cache(maxsize=256)
+def _policy_value(name: str, limit: int, window: int) -> bytes:
+    return f'"{name}";q={limit};w={window}'.encode()

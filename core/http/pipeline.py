@@ -12,6 +12,7 @@ One pure-ASGI class rather than a stack of middleware keeps its cost low: see
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -321,11 +322,17 @@ class Pipeline:
                 out.append(
                     (b"content-security-policy", sec.page_csp(ctx.nonce) if html else sec.API_CSP)
                 )
-            out.extend(header for header in sec.STATIC_AND_CORP if header[0] not in own)
+            out.extend(_defaults_without(frozenset(own)))
         out.append((b"x-request-id", ctx.request_id.encode()))
         if ctx.policies:
             out.extend(sec.ratelimit_headers(ctx.policies))
         return out
+
+
+@functools.lru_cache(maxsize=64)
+def _defaults_without(own: frozenset[bytes]) -> tuple[tuple[bytes, bytes], ...]:
+    """The defaults after the CSP that a response setting ``own`` does not override."""
+    return tuple(header for header in sec.STATIC_AND_CORP if header[0] not in own)
 
 
 def _accepts(accepted: tuple[str, ...], media: str) -> bool:
