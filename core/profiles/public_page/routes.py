@@ -51,16 +51,23 @@ async def public_profile(slug: str, request: Request) -> Response:
 
 
 def _view(request: Request, rendered: page.RenderedPage, response_bytes: int) -> None:
-    record_after_response(
-        request,
-        ServerEvent(
+    key = (rendered.profile_id, rendered.owner_id, rendered.slug, response_bytes)
+    event = _VIEWS.get(key)
+    if event is None:
+        if len(_VIEWS) >= 1024:
+            _VIEWS.clear()
+        event = _VIEWS[key] = ServerEvent(
             type="profile_view",
             profile_id=rendered.profile_id,
             owner_id=rendered.owner_id,
             path=public_path(rendered.slug),
             response_bytes=response_bytes,  # 0 for a 304: the browser's copy served
-        ),
-    )
+        )
+    record_after_response(request, event)
+
+
+# A page's view events (immutable) by page and body size: made once, not per view.
+_VIEWS: dict[tuple[str, str, str, int], ServerEvent] = {}
 
 
 _HTML = b"text/html; charset=utf-8"
