@@ -174,9 +174,14 @@ class HealthRow(TypedDict):
 
 
 def _bulk(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[Statement]:
-    """INSERTs of ``rows`` through ``json_each``, ``BULK_ROWS`` a statement."""
-    picks = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(columns)))
-    sql = f"INSERT INTO {table} ({', '.join(columns)}) SELECT {picks} FROM json_each(?)"  # noqa: S608
+    """INSERTs of ``rows`` through ``json_each``, ``BULK_ROWS`` a statement. Each
+    row's array is read out of ``json_each`` once, into a materialized CTE: read
+    straight from it, every ``->>`` has ``json_each`` render the row as text again."""
+    picks = ", ".join(f"v ->> {i}" for i in range(len(columns)))
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)})"  # noqa: S608 (our own names)
+        f" WITH r AS MATERIALIZED (SELECT value AS v FROM json_each(?)) SELECT {picks} FROM r"
+    )
     return [
         stmt(sql, json.dumps([list(r) for r in rows[i : i + BULK_ROWS]], separators=(",", ":")))
         for i in range(0, len(rows), BULK_ROWS)
