@@ -161,14 +161,19 @@ def replace_rollups_statements(
 ) -> list[Statement]:
     """Statements that swap the ``grain`` rollups of [start, end) for ``rows``, for one
     batch: a reader sees the old buckets or the new ones, never a gap."""
-    statements = [
+    return [
         stmt(
             "DELETE FROM analytics_rollups WHERE grain = ? AND bucket >= ? AND bucket < ?",
             grain,
             start,
             end,
-        )
+        ),
+        *_insert_rollups_statements(rows),
     ]
+
+
+def _insert_rollups_statements(rows: Sequence[Sequence[Any]]) -> list[Statement]:
+    statements = []
     chunk: list[str] = []
     size = 2
     for row in rows:
@@ -181,6 +186,101 @@ def replace_rollups_statements(
     if chunk:
         statements.append(stmt(_INSERT_ROLLUPS, "[" + ",".join(chunk) + "]"))
     return statements
+
+
+class StoredRollup(TypedDict):
+    """The id and key of a stored rollup row (its grain is the read's)."""
+
+    id: int
+    profile_id: str
+    bucket: int
+    dim: str
+    type: str
+    value: str
+
+
+async def stored_rollups(db: Database, grain: str, start: int, end: int) -> list[StoredRollup]:
+    """The ids and keys of the ``grain`` rollups of [start, end) (a read)."""
+    rows = await db.all(
+        "SELECT id, profile_id, bucket, dim, type, value FROM analytics_rollups"
+        " WHERE grain = ? AND bucket >= ? AND bucket < ?",
+        grain,
+        start,
+        end,
+    )
+    return cast(list[StoredRollup], rows)
+
+
+# A rollup row's key within its grain: (profile_id, bucket, dim, type, value).
+_Key = tuple[Any, ...]
+
+
+def _new_key(row: Sequence[Any]) -> _Key:
+    return (row[1], row[3], row[5], row[4], row[6])
+
+
+def _stored_key(row: StoredRollup) -> _Key:
+    return (row["profile_id"], row["bucket"], row["dim"], row["type"], row["value"])
+
+
+def replace_rollups_chunks(
+    rows: Sequence[Sequence[Any]], stored: Sequence[StoredRollup], chunk_rows: int
+) -> list[list[Statement]]:
+    """Batches that together swap the ``stored`` rollups (one grain's buckets) for
+    ``rows``, each deleting and inserting at most about ``chunk_rows`` rows: one short
+    write transaction each, so writes queued meanwhile run between them.
+
+    A profile's bucket is swapped whole in one batch (a reader sees its old rows or
+    its new ones, never a gap); only a bucket of more than ``chunk_rows`` rows is cut,
+    between keys, so that no key is missing at any moment either. Old rows go by id:
+    a primary-key delete reads nothing else, on D1 as locally.
+    """
+    limit = max(chunk_rows, 1)
+    # Per key: the stored ids and the new rows; grouped per (profile, bucket).
+    groups: dict[tuple[Any, Any], dict[_Key, tuple[list[int], list[Sequence[Any]]]]] = {}
+    for old in stored:
+        key = _stored_key(old)
+        groups.setdefault(key[:2], {}).setdefault(key, ([], []))[0].append(int(old["id"]))
+    for row in rows:
+        key = _new_key(row)
+        groups.setdefault(key[:2], {}).setdefault(key, ([], []))[1].append(row)
+
+    chunks: list[list[Statement]] = []
+    ids: list[int] = []
+    fresh: list[Sequence[Any]] = []
+
+    def flush() -> None:
+        if ids or fresh:
+            chunks.append(_swap_statements(ids, fresh))
+            ids.clear()
+            fresh.clear()
+
+    for group_key in sorted(groups):
+        keys = groups[group_key]
+        if len(ids) + len(fresh) + sum(len(o) + len(n) for o, n in keys.values()) > limit:
+            flush()
+        for key in sorted(keys):
+            old_ids, new_rows = keys[key]
+            # Only a bucket larger than a chunk gets here with rows pending: cut it
+            # between its keys.
+            if len(ids) + len(fresh) + len(old_ids) + len(new_rows) > limit:
+                flush()
+            ids.extend(old_ids)
+            fresh.extend(new_rows)
+    flush()
+    return chunks
+
+
+def _swap_statements(ids: Sequence[int], rows: Sequence[Sequence[Any]]) -> list[Statement]:
+    statements = []
+    if ids:
+        statements.append(
+            stmt(
+                "DELETE FROM analytics_rollups WHERE id IN (SELECT value FROM json_each(?))",
+                json.dumps(list(ids)),
+            )
+        )
+    return statements + _insert_rollups_statements(rows)
 
 
 async def folded_to(db: Database) -> int | None:
