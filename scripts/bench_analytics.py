@@ -19,7 +19,9 @@
    their own WAL connections): the job as it runs (its writes in chunks of
    ``rollup.CHUNK_ROWS`` rows) against the same job writing each day's fold in one
    batch (how it was), interleaved rounds in the same run (``--rounds``); the job's
-   time for both and their ratio, and the load average.
+   time for both and their ratio, the job's longest write batch (how long a write
+   queued behind it could wait, whatever the probes happened to hit), and the load
+   average.
 
 Databases live in a temporary folder under /tmp, deleted at the end; with
 ``--db PATH`` the summary's database is kept at PATH and reused by later runs
@@ -231,6 +233,15 @@ async def fold_with_probes(path: Path, now: float, chunked: bool) -> dict:
     done = asyncio.Event()
     reads: list[float] = []
     writes: list[float] = []
+    batches: list[float] = []  # the job's write batches: how long each held the writer
+    batch = db.batch
+
+    async def timed_batch(statements):
+        began = time.perf_counter()
+        try:
+            return await batch(statements)
+        finally:
+            batches.append(time.perf_counter() - began)
 
     async def probe(sql: str, every: float, into: list[float]) -> None:
         while not done.is_set():
@@ -245,6 +256,7 @@ async def fold_with_probes(path: Path, now: float, chunked: bool) -> dict:
     async def job() -> float:
         await asyncio.sleep(0.02)
         began = time.perf_counter()
+        db.batch = timed_batch  # type: ignore[method-assign]  # the job's writes only
         if chunked:
             await rollup.rollup_recent(db, now)
         else:
@@ -259,7 +271,7 @@ async def fold_with_probes(path: Path, now: float, chunked: bool) -> dict:
         probe("DELETE FROM d1_migrations WHERE name = 'no such migration'", 0.1, writes),
     )
     await db.close()
-    return {"job_s": took, "reads": reads, "writes": writes}
+    return {"job_s": took, "reads": reads, "writes": writes, "batches": batches}
 
 
 async def bench_rollup_wait(tmp: Path, n: int, rounds: int = 3) -> None:
@@ -289,13 +301,16 @@ async def bench_rollup_wait(tmp: Path, n: int, rounds: int = 3) -> None:
         p99s = [pct(r["reads"], 0.99) * 1000 for r in runs]
         w99s = [pct(r["writes"], 0.99) * 1000 for r in runs]
         wmax = [max(r["writes"]) * 1000 for r in runs]
+        longest = [max(r["batches"]) * 1000 for r in runs]
         print(
             f"  {labels[chunked]}: job {statistics.median(jobs):.2f} s"
             f" ({min(jobs):.2f}-{max(jobs):.2f}); read wait p50 {statistics.median(p50s):.2f} ms,"
             f" p99 {statistics.median(p99s):.1f} ms ({min(p99s):.1f}-{max(p99s):.1f}),"
             f" {sum(len(r['reads']) for r in runs)} reads; write wait p99"
             f" {statistics.median(w99s):.1f} ms ({min(w99s):.1f}-{max(w99s):.1f}), max"
-            f" {max(wmax):.1f} ms, {sum(len(r['writes']) for r in runs)} writes"
+            f" {max(wmax):.1f} ms, {sum(len(r['writes']) for r in runs)} writes;"
+            f" the job's longest write batch {statistics.median(longest):.1f} ms"
+            f" ({min(longest):.1f}-{max(longest):.1f}) of {len(runs[0]['batches'])}"
         )
     ratio = [c["job_s"] / o["job_s"] for c, o in zip(results[True], results[False], strict=True)]
     print(

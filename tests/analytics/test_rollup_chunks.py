@@ -127,9 +127,9 @@ async def test_each_chunk_stays_within_its_rows_and_d1s_rules(tmp_path: Path) ->
         await repo.insert_events(db, events(3, 300))
         batches = await rollup.fold_chunks(db, START, START + HOURS * 3600, chunk_rows=25)
         assert len(batches) > 5
-        for batch in batches:
+        for swap in batches:
             touched = 0
-            for statement in batch:
+            for statement in swap.statements():
                 check_d1_rules(statement.sql, statement.params)
                 assert len(statement.sql.encode()) < 100_000
                 (param,) = statement.params

@@ -65,33 +65,32 @@ async def fold_batch(
 
 async def fold_chunks(
     db: Database, start: int, end: int, closed: int | None = None, *, chunk_rows: int = CHUNK_ROWS
-) -> list[list[Statement]]:
-    """What ``fold_batch`` writes, as batches of at most about ``chunk_rows`` rows
-    each: the hours' first, then the days'. Run in order, they leave the rows one
-    batch of ``fold_batch`` would."""
+) -> list[repo.RollupSwap]:
+    """What ``fold_batch`` writes, as batches of at most ``chunk_rows`` rows each: the
+    hours' first, then the days'. Written in order, they leave the rows one batch of
+    ``fold_batch`` would."""
     closed = end if closed is None else max(end, closed)
     first_day, last_day = day_floor(start), day_floor(end - 1) + DAY
     day_end = min(last_day, closed)
-    chunks: list[list[Statement]] = []
+    swaps: list[repo.RollupSwap] = []
     for grain, lo, hi in (("hour", start, end), ("day", first_day, day_end)):
         rows = await repo.fold_rows(db, grain, lo, hi)
         stored = await repo.stored_rollups(db, grain, lo, hi)
-        chunks += repo.replace_rollups_chunks(rows, stored, chunk_rows)
-    return chunks
+        swaps += repo.rollup_swaps(rows, stored, chunk_rows)
+    return swaps
 
 
 async def write_chunks(
-    db: Database, chunks: Sequence[Sequence[Statement]], last: Sequence[Statement] = ()
+    db: Database, swaps: Sequence[repo.RollupSwap], last: Sequence[Statement] = ()
 ) -> None:
-    """Run each chunk as its own batch, ``last`` with the final one, yielding between
+    """Write each swap as its own batch, ``last`` with the final one, yielding between
     them so that writes queued meanwhile (a request's) run in between."""
-    batches = [list(chunk) for chunk in chunks] or [[]]
-    batches[-1] += last
-    for n, batch in enumerate(batches):
+    for n, swap in enumerate(swaps):
         if n:
             await asyncio.sleep(0)
-        if batch:
-            await db.batch(batch)
+        await db.batch([*swap.statements(), *(last if n == len(swaps) - 1 else ())])
+    if not swaps and last:
+        await db.batch(list(last))
 
 
 async def fold(db: Database, start: int, end: int, *, chunk_rows: int = CHUNK_ROWS) -> None:
