@@ -5,12 +5,12 @@ Each fold rebuilds whole buckets from the raw rows: the GROUP BY runs as a read
 for), then batches of at most ``CHUNK_ROWS`` rows swap the buckets' rows for the
 new ones, so folding an hour again, in any order, gives the same rows. Each batch
 is one short write transaction (a profile's bucket whole in one, old rows deleted
-by id): a request's write waits for one chunk, never for the whole fold. The
+by id): a request's write waits for one batch, never for the whole fold. The
 watermark moves in the last batch of a fold, after the hours and then the days;
-until then a summary of a profile whose day was already swapped may count that
-day's newly folded hours' visitors twice (for the seconds the fold takes). Daily rows are
-folded from the raw rows of the day, not summed from hours: distinct visitors
-do not add up across buckets. The hourly job refolds the last two closed hours
+in the moments between, a summary of a profile whose day was already swapped may
+count the newly folded hours' visitors of that day twice. Daily rows are folded
+from the raw rows of the day, not summed from hours: distinct visitors do not add
+up across buckets. The hourly job refolds the last two closed hours
 (late events) and the days they touch, and catches up on hours a missed run
 left behind, a day at a time.
 """
@@ -29,7 +29,7 @@ REFOLD_HOURS = 2
 # Catch-up is bounded per run: a day at a time, this many days at most.
 MAX_CATCHUP_DAYS = 31
 # Rollup rows deleted plus inserted per write batch: a few milliseconds of the write
-# lock locally (about 3 ms for 500 on this class of machine), so a request's write
+# lock locally (3-5 ms for 500 on this class of machine), so a request's write
 # queued behind one waits little; well inside D1's limits for one batch.
 CHUNK_ROWS = 500
 
