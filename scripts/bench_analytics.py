@@ -13,11 +13,15 @@
    keyset pages, in a child process: its time and peak RSS (target < 150 MB).
 4. enrich: the cost of enriching one event at a realistic mix of user agents
    (a few hundred distinct strings, power-law), cold parser cache and warm.
-5. rollup-wait: the wait of a request's read issued while the rollup folds N
-   events (3 million by default, one day), every 5 ms, on the adapter the server
-   uses (reads on their own WAL connections) against the same adapter with
-   every statement on its one thread (``readers=0``, how it was), in the same
-   run; and the wait of a small write issued during the fold.
+5. rollup-wait: the wait of a request's read (every 5 ms) and of a small write
+   (every 100 ms) issued while the hourly rollup job folds N events (3 million by
+   default, one day; ``--rollup-events``), on the adapter the server uses (reads on
+   their own WAL connections): the job as it runs (its writes in chunks of
+   ``rollup.CHUNK_ROWS`` rows) against the same job writing each day's fold in one
+   batch (how it was), interleaved rounds in the same run (``--rounds``); the job's
+   time for both and their ratio, the job's longest write batch (how long a write
+   queued behind it could wait, whatever the probes happened to hit), and the load
+   average.
 
 Databases live in a temporary folder under /tmp, deleted at the end; with
 ``--db PATH`` the summary's database is kept at PATH and reused by later runs
@@ -31,6 +35,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import resource
 import shutil
@@ -200,19 +205,43 @@ async def fold_all(path: Path, start: int, now: float) -> float:
     return time.perf_counter() - began
 
 
-async def fold_with_probes(path: Path, now: float, readers: int) -> dict:
+async def one_batch_job(db, now: float) -> None:
+    """The hourly job as it was: each day's fold and its watermark in one batch."""
+    open_hour = rollup.hour_floor(now)
+    watermark = await repo.folded_to(db)
+    start = min(open_hour - rollup.REFOLD_HOURS * 3600, watermark or open_hour)
+    while start < open_hour:
+        end = min(open_hour, rollup.day_floor(start) + DAY)
+        await db.batch(
+            [*await rollup.fold_batch(db, start, end), repo.set_folded_to_statement(end)]
+        )
+        start = end
+
+
+async def fold_with_probes(path: Path, now: float, chunked: bool) -> dict:
     """Run the hourly rollup job while probes use the same adapter: a read every
     5 ms and a small write every 100 ms; how long each waited."""
     from core.adapters.sqlite import SQLiteDatabase
 
-    db = SQLiteDatabase(path, readers=readers)
+    db = SQLiteDatabase(path)
     open_hour = rollup.hour_floor(now)
     # The job as it runs each hour: the watermark three hours back, so it folds
     # the last closed hours and refolds the day they belong to from its raw rows.
     await db.batch([repo.set_folded_to_statement(open_hour - 3 * 3600)])
+    # (The upsert never moves it back: a later round sets it back itself.)
+    await db.run("UPDATE analytics_fold_state SET folded_to = ?", open_hour - 3 * 3600)
     done = asyncio.Event()
     reads: list[float] = []
     writes: list[float] = []
+    batches: list[float] = []  # the job's write batches: how long each held the writer
+    batch = db.batch
+
+    async def timed_batch(statements):
+        began = time.perf_counter()
+        try:
+            return await batch(statements)
+        finally:
+            batches.append(time.perf_counter() - began)
 
     async def probe(sql: str, every: float, into: list[float]) -> None:
         while not done.is_set():
@@ -227,7 +256,11 @@ async def fold_with_probes(path: Path, now: float, readers: int) -> dict:
     async def job() -> float:
         await asyncio.sleep(0.02)
         began = time.perf_counter()
-        await rollup.rollup_recent(db, now)
+        db.batch = timed_batch  # type: ignore[method-assign]  # the job's writes only
+        if chunked:
+            await rollup.rollup_recent(db, now)
+        else:
+            await one_batch_job(db, now)
         took = time.perf_counter() - began
         done.set()
         return took
@@ -238,7 +271,7 @@ async def fold_with_probes(path: Path, now: float, readers: int) -> dict:
         probe("DELETE FROM d1_migrations WHERE name = 'no such migration'", 0.1, writes),
     )
     await db.close()
-    return {"job_s": took, "reads": reads, "writes": writes}
+    return {"job_s": took, "reads": reads, "writes": writes, "batches": batches}
 
 
 async def bench_rollup_wait(tmp: Path, n: int, rounds: int = 3) -> None:
@@ -246,26 +279,45 @@ async def bench_rollup_wait(tmp: Path, n: int, rounds: int = 3) -> None:
     await make_schema(path)
     now = time.time()
     load(path, n, rollup.hour_floor(now) - DAY, 1)
+    await fold_with_probes(path, now, chunked=False)  # the rollups a running product holds
     print(
         f"[rollup-wait] {n:,} events over the last 24 hours; the hourly rollup job"
         " (3 hours folded, their day refolded), probed by a read every 5 ms and a write"
-        " every 100 ms; interleaved rounds:"
+        f" every 100 ms; {rounds} interleaved rounds:"
     )
-    results: dict[str, list[dict]] = {"read connections (2)": [], "one thread (readers=0)": []}
+    labels = {
+        True: f"chunked ({rollup.CHUNK_ROWS} rows a batch)",
+        False: "one batch a day (as it was)",
+    }
+    results: dict[bool, list[dict]] = {True: [], False: []}
+    loads = []
     for _ in range(rounds):
-        results["read connections (2)"].append(await fold_with_probes(path, now, 2))
-        results["one thread (readers=0)"].append(await fold_with_probes(path, now, 0))
-    for label, runs in results.items():
+        for chunked in (True, False):
+            results[chunked].append(await fold_with_probes(path, now, chunked))
+            loads.append(os.getloadavg()[0])
+    for chunked, runs in results.items():
         jobs = [r["job_s"] for r in runs]
         p50s = [pct(r["reads"], 0.5) * 1000 for r in runs]
         p99s = [pct(r["reads"], 0.99) * 1000 for r in runs]
         w99s = [pct(r["writes"], 0.99) * 1000 for r in runs]
+        wmax = [max(r["writes"]) * 1000 for r in runs]
+        longest = [max(r["batches"]) * 1000 for r in runs]
         print(
-            f"  {label}: job {statistics.median(jobs):.2f} s ({min(jobs):.2f}-{max(jobs):.2f});"
-            f" read wait p50 {statistics.median(p50s):.2f} ms, p99 {statistics.median(p99s):.1f}"
-            f" ms ({min(p99s):.1f}-{max(p99s):.1f}), {sum(len(r['reads']) for r in runs)} reads;"
-            f" write wait p99 {statistics.median(w99s):.0f} ms ({min(w99s):.0f}-{max(w99s):.0f})"
+            f"  {labels[chunked]}: job {statistics.median(jobs):.2f} s"
+            f" ({min(jobs):.2f}-{max(jobs):.2f}); read wait p50 {statistics.median(p50s):.2f} ms,"
+            f" p99 {statistics.median(p99s):.1f} ms ({min(p99s):.1f}-{max(p99s):.1f}),"
+            f" {sum(len(r['reads']) for r in runs)} reads; write wait p99"
+            f" {statistics.median(w99s):.1f} ms ({min(w99s):.1f}-{max(w99s):.1f}), max"
+            f" {max(wmax):.1f} ms, {sum(len(r['writes']) for r in runs)} writes;"
+            f" the job's longest write batch {statistics.median(longest):.1f} ms"
+            f" ({min(longest):.1f}-{max(longest):.1f}) of {len(runs[0]['batches'])}"
         )
+    ratio = [c["job_s"] / o["job_s"] for c, o in zip(results[True], results[False], strict=True)]
+    print(
+        f"  job time chunked / one batch: {statistics.median(ratio):.2f}"
+        f" ({min(ratio):.2f}-{max(ratio):.2f}); load average {statistics.median(loads):.1f}"
+        f" ({min(loads):.1f}-{max(loads):.1f})"
+    )
 
 
 def naive(conn: sqlite3.Connection, start: int, end: int) -> dict:
@@ -655,6 +707,7 @@ async def main() -> None:
     parser.add_argument("--ingest", type=int, default=100_000)
     parser.add_argument("--export", type=int, default=1_000_000)
     parser.add_argument("--rollup-events", type=int, default=3_000_000)
+    parser.add_argument("--rounds", type=int, default=3, help="rollup-wait's rounds")
     parser.add_argument(
         "--db",
         type=Path,
@@ -672,7 +725,7 @@ async def main() -> None:
         if "export" in args.what:
             await bench_export(tmp, args.export)
         if "rollup-wait" in args.what:
-            await bench_rollup_wait(tmp, args.rollup_events)
+            await bench_rollup_wait(tmp, args.rollup_events, args.rounds)
         if "summary" in args.what:
             await bench_summary(tmp, args.events, args.runs, args.naive_runs, args.db, args.refold)
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any, TypedDict, cast
 
 from core.analytics.models import DIMENSION_COLUMNS, EVENT_TYPES
@@ -161,14 +162,19 @@ def replace_rollups_statements(
 ) -> list[Statement]:
     """Statements that swap the ``grain`` rollups of [start, end) for ``rows``, for one
     batch: a reader sees the old buckets or the new ones, never a gap."""
-    statements = [
+    return [
         stmt(
             "DELETE FROM analytics_rollups WHERE grain = ? AND bucket >= ? AND bucket < ?",
             grain,
             start,
             end,
-        )
+        ),
+        *_insert_rollups_statements(rows),
     ]
+
+
+def _insert_rollups_statements(rows: Sequence[Sequence[Any]]) -> list[Statement]:
+    statements = []
     chunk: list[str] = []
     size = 2
     for row in rows:
@@ -181,6 +187,102 @@ def replace_rollups_statements(
     if chunk:
         statements.append(stmt(_INSERT_ROLLUPS, "[" + ",".join(chunk) + "]"))
     return statements
+
+
+class StoredRollup(TypedDict):
+    """The id and key of a stored rollup row (its grain is the read's)."""
+
+    id: int
+    profile_id: str
+    bucket: int
+    dim: str
+    type: str
+    value: str
+
+
+async def stored_rollups(db: Database, grain: str, start: int, end: int) -> list[StoredRollup]:
+    """The ids and keys of the ``grain`` rollups of [start, end) (a read)."""
+    rows = await db.all(
+        "SELECT id, profile_id, bucket, dim, type, value FROM analytics_rollups"
+        " WHERE grain = ? AND bucket >= ? AND bucket < ?",
+        grain,
+        start,
+        end,
+    )
+    return cast(list[StoredRollup], rows)
+
+
+# A rollup row's key within its grain: (profile_id, bucket, dim, type, value).
+_Key = tuple[Any, ...]
+
+
+def _new_key(row: Sequence[Any]) -> _Key:
+    return (row[1], row[3], row[5], row[4], row[6])
+
+
+def _stored_key(row: StoredRollup) -> _Key:
+    return (row["profile_id"], row["bucket"], row["dim"], row["type"], row["value"])
+
+
+@dataclass(slots=True)
+class RollupSwap:
+    """One write batch of a fold: stored rollup rows to delete (by id), new ones to insert."""
+
+    ids: list[int] = field(default_factory=list)
+    rows: list[Sequence[Any]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.ids) + len(self.rows)
+
+    def statements(self) -> list[Statement]:
+        """The batch's statements: the DELETE by id first, then the INSERTs."""
+        out = []
+        if self.ids:
+            out.append(
+                stmt(
+                    "DELETE FROM analytics_rollups WHERE id IN (SELECT value FROM json_each(?))",
+                    json.dumps(self.ids),
+                )
+            )
+        return out + _insert_rollups_statements(self.rows)
+
+
+def rollup_swaps(
+    rows: Sequence[Sequence[Any]], stored: Sequence[StoredRollup], chunk_rows: int
+) -> list[RollupSwap]:
+    """Batches that together swap the ``stored`` rollups (one grain's buckets) for
+    ``rows``, each deleting and inserting at most ``chunk_rows`` rows (two for a key
+    both stored and new when ``chunk_rows`` is 1): one short write transaction each,
+    so writes queued meanwhile run between them.
+
+    A profile's bucket is swapped whole in one batch (a reader sees its old rows or
+    its new ones, never a gap); only a bucket of more than ``chunk_rows`` rows is cut,
+    between keys, so that no key is missing at any moment either. Old rows go by id:
+    a primary-key delete reads nothing else, on D1 as locally. The statements are made
+    per batch (``RollupSwap.statements``), when it is written.
+    """
+    limit = max(chunk_rows, 1)
+    # Per key: the stored ids and the new rows; grouped per (profile, bucket).
+    groups: dict[tuple[Any, Any], dict[_Key, RollupSwap]] = {}
+    for old in stored:
+        key = _stored_key(old)
+        groups.setdefault(key[:2], {}).setdefault(key, RollupSwap()).ids.append(int(old["id"]))
+    for row in rows:
+        key = _new_key(row)
+        groups.setdefault(key[:2], {}).setdefault(key, RollupSwap()).rows.append(row)
+
+    swaps = [RollupSwap()]
+    for keys in groups.values():
+        if len(swaps[-1]) + sum(len(swap) for swap in keys.values()) > limit:
+            swaps.append(RollupSwap())
+        for swap in keys.values():
+            # Only a bucket larger than a chunk gets here with rows pending: cut it
+            # between its keys.
+            if len(swaps[-1]) and len(swaps[-1]) + len(swap) > limit:
+                swaps.append(RollupSwap())
+            swaps[-1].ids += swap.ids
+            swaps[-1].rows += swap.rows
+    return [swap for swap in swaps if len(swap)]
 
 
 async def folded_to(db: Database) -> int | None:

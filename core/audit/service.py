@@ -19,6 +19,7 @@ _UA_MAX = 256
 # (an audit entry outlives an erasure, anonymised, and must not keep an address).
 MASKED = frozenset({"password", "password_hash", "email", "email_index", "current_password"})
 MASK = "[masked]"
+ANONYMISE_CHUNK = 1000
 
 
 def changes(
@@ -135,6 +136,23 @@ class AuditLog:
             limit,
         )
         return [AuditEntry.from_row(row) for row in rows]
+
+    async def anonymise_in_chunks(self, user_id: str, chunk: int | None = None) -> int:
+        """Forget who acted in the user's entries, at most ``chunk`` a statement (a user
+        of years has many): each a short write, before the erasure's own batch, whose
+        ``anonymise_statement`` then covers only what came in meanwhile."""
+        chunk = chunk or ANONYMISE_CHUNK
+        done = 0
+        while True:
+            result = await self._db.run(
+                "UPDATE audit_log SET user_id = NULL, ip_hash = NULL, user_agent = NULL"
+                " WHERE id IN (SELECT id FROM audit_log WHERE user_id = ? LIMIT ?)",
+                user_id,
+                chunk,
+            )
+            done += result.changes
+            if result.changes < chunk:
+                return done
 
     def anonymise_statement(self, user_id: str) -> Statement:
         """Erasure keeps the entries but forgets who acted."""

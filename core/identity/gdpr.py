@@ -106,6 +106,7 @@ async def erase(
         audit.statement("account.erased", **{**audit_fields, "ip_hash": None, "user_agent": None}),
     ]
     await Owned(ports.db, actor).erase_in_chunks(tables)
+    await audit.anonymise_in_chunks(actor.user_id)
     await ports.db.batch(statements)
     from core.identity.sessions import Sessions
 
