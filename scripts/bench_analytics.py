@@ -11,7 +11,9 @@
    then the bulk ``json_each`` insert of the local batch writer), against sqlite3's
    raw ``executemany`` of the same rows, in interleaved rounds (``--ingest-rounds``).
 3. export: streaming 1 million events as CSV and as JSON through the export's
-   keyset pages, in a child process: its time and peak RSS (target < 150 MB).
+   keyset pages, in a child process: its time and peak RSS (target < 150 MB),
+   against a rewritten loop over the same rows giving the same bytes (sqlite3
+   keyset pages of tuples, csv.writer), in interleaved rounds (``--export-rounds``).
 4. enrich: the cost of enriching one event at a realistic mix of user agents
    (a few hundred distinct strings, power-law), cold parser cache and warm.
 5. rollup-wait: the wait of a request's read issued while the rollup folds N
@@ -31,6 +33,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import csv
+import hashlib
+import io
 import json
 import os
 import random
@@ -42,6 +47,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -612,10 +618,47 @@ def _high_water_kb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
+def export_loop(path: str, fmt: str) -> Iterator[bytes]:
+    """The rewritten loop the export is measured against: sqlite3 keyset pages of
+    tuples, csv.writer (or one json.dumps a row), the export's exact bytes."""
+    columns = repo.EXPORT_COLUMNS
+    sql = (
+        f"SELECT {', '.join(columns)} FROM analytics_events"
+        " WHERE profile_id = ? AND ts >= ? AND ts < ? AND (ts, id) > (?, ?)"
+        " ORDER BY ts, id LIMIT ?"
+    )
+    conn = sqlite3.connect(path)
+    after, first = (-1, 0), True
+    yield (",".join(columns) + "\r\n").encode() if fmt == "csv" else b"["
+    while True:
+        page = conn.execute(sql, (PROFILE, 0, 2**52, *after, 1000)).fetchall()
+        if page:
+            if fmt == "csv":
+                out = io.StringIO()
+                csv.writer(out).writerows(page)
+                yield out.getvalue().encode()
+            else:
+                text = ",\n".join(
+                    json.dumps(dict(zip(columns, row, strict=True)), separators=(",", ":"))
+                    for row in page
+                )
+                yield (b"\n" if first else b",\n") + text.encode()
+                first = False
+        if len(page) < 1000:
+            break
+        after = (page[-1][1], page[-1][0])
+    conn.close()
+    if fmt == "json":
+        yield b"\n]\n"
+
+
 def export_child(path: str, fmt: str) -> None:
-    """Child process: stream the export, report seconds, bytes and peak RSS as JSON."""
+    """Child process: stream the export (``csv``, ``json``) or the loop (``csv-loop``,
+    ``json-loop``); report seconds, bytes, their digest and peak RSS as JSON."""
     from core.adapters.sqlite import SQLiteDatabase
     from core.analytics.reports import export
+
+    digest = hashlib.sha256()
 
     async def run() -> tuple[float, int]:
         db = SQLiteDatabase(path)
@@ -623,38 +666,81 @@ def export_child(path: str, fmt: str) -> None:
         size = 0
         async for chunk in export.stream(db, PROFILE, 0, 2**52, fmt):
             size += len(chunk)
+            digest.update(chunk)
         seconds = time.perf_counter() - began
         await db.close()
         return seconds, size
 
+    def loop() -> tuple[float, int]:
+        began = time.perf_counter()
+        size = 0
+        for chunk in export_loop(path, fmt.removesuffix("-loop")):
+            size += len(chunk)
+            digest.update(chunk)
+        return time.perf_counter() - began, size
+
     # VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, so a child would
     # report its parent's peak.
     before = _high_water_kb()
-    seconds, size = asyncio.run(run())
+    seconds, size = loop() if fmt.endswith("-loop") else asyncio.run(run())
     peak = _high_water_kb()
-    print(json.dumps({"seconds": seconds, "bytes": size, "peak_kb": peak, "start_kb": before}))
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "bytes": size,
+                "sha256": digest.hexdigest(),
+                "peak_kb": peak,
+                "start_kb": before,
+            }
+        )
+    )
 
 
-async def bench_export(tmp: Path, n: int) -> None:
+def run_export_child(path: Path, fmt: str) -> dict:
+    out = subprocess.run(
+        [sys.executable, __file__, "export-child", str(path), fmt],
+        check=False,
+        capture_output=True,
+        text=True,
+    )
+    if out.returncode:
+        raise SystemExit(out.stderr)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+async def bench_export(tmp: Path, n: int, rounds: int = 3) -> None:
     path = tmp / "export.sqlite3"
     await make_schema(path)
     now = int(time.time())
     load(path, int(n / 0.9) + 1, now - 30 * DAY, 30)  # nine in ten are PROFILE's
+    loads = [os.getloadavg()[0]]
+    print(
+        f"[export] {n:,} events, each run its own process; {rounds} interleaved rounds"
+        " of the export and the rewritten loop (sqlite3 keyset pages, csv.writer):",
+        flush=True,
+    )
     for fmt in ("csv", "json"):
-        out = subprocess.run(  # noqa: ASYNC221 (a benchmark, nothing else runs)
-            [sys.executable, __file__, "export-child", str(path), fmt],
-            check=False,
-            capture_output=True,
-            text=True,
-        )
-        if out.returncode:
-            raise SystemExit(out.stderr)
-        r = json.loads(out.stdout.strip().splitlines()[-1])
+        runs: dict[str, list[dict]] = {fmt: [], f"{fmt}-loop": []}
+        for r in range(rounds):
+            order = list(runs) if r % 2 == 0 else list(reversed(runs))
+            for which in order:
+                runs[which].append(run_export_child(path, which))
+                loads.append(os.getloadavg()[0])
+        product, loop = runs[fmt], runs[f"{fmt}-loop"]
+        digests = {x["sha256"] for x in product + loop}
+        assert len(digests) == 1, f"{fmt}: the export's bytes differ from the loop's"
+        ratios = [p["seconds"] / q["seconds"] for p, q in zip(product, loop, strict=True)]
         print(
-            f"[export] {fmt}: {n:,} events, {r['bytes'] / 1e6:.0f} MB in {r['seconds']:.1f} s"
-            f" ({n / r['seconds']:,.0f} rows/s); peak RSS {r['peak_kb'] / 1024:.0f} MB"
-            f" (after imports {r['start_kb'] / 1024:.0f} MB)"
+            f"  {fmt}: {product[0]['bytes'] / 1e6:.0f} MB (the same bytes both ways);"
+            f" export {spread([x['seconds'] for x in product], '.1f')} s,"
+            f" loop {spread([x['seconds'] for x in loop], '.1f')} s;"
+            f" export / loop {spread(ratios, '.2f')};"
+            f" peak RSS {max(x['peak_kb'] for x in product) / 1024:.0f} MB"
+            f" (loop {max(x['peak_kb'] for x in loop) / 1024:.0f} MB)",
+            flush=True,
         )
+    print(f"  load average {min(loads):.1f}-{max(loads):.1f} on {os.cpu_count()} cores")
 
 
 async def bench_enrich(n: int) -> None:
@@ -717,6 +803,7 @@ async def main() -> None:
     parser.add_argument("--ingest", type=int, default=100_000)
     parser.add_argument("--ingest-rounds", type=int, default=5)
     parser.add_argument("--export", type=int, default=1_000_000)
+    parser.add_argument("--export-rounds", type=int, default=3)
     parser.add_argument("--rollup-events", type=int, default=3_000_000)
     parser.add_argument(
         "--db",
@@ -733,7 +820,7 @@ async def main() -> None:
         if "ingest" in args.what:
             await bench_ingest(tmp, args.ingest, args.ingest_rounds)
         if "export" in args.what:
-            await bench_export(tmp, args.export)
+            await bench_export(tmp, args.export, args.export_rounds)
         if "rollup-wait" in args.what:
             await bench_rollup_wait(tmp, args.rollup_events)
         if "summary" in args.what:
