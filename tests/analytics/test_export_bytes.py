@@ -4,6 +4,7 @@ this file), across page boundaries, ties on ts, and values CSV and JSON quote.""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -107,3 +108,15 @@ async def test_export_of_a_full_last_page_and_of_nothing(runtime, monkeypatch, f
     empty = await exported(runtime.database, fmt, START - 10_000, START)
     header = (",".join(repo.EXPORT_COLUMNS) + "\r\n").encode()
     assert empty == (header if fmt == "csv" else b"[\n]\n")
+
+
+async def test_an_export_left_early_leaves_no_read_behind(runtime, monkeypatch) -> None:
+    monkeypatch.setattr(export, "PAGE", 5)
+    await repo.insert_events(runtime.database, fixed_rows())
+    body = export.stream(runtime.database, PROFILE, START, START + 50_000, "csv")
+    await anext(body)  # the header
+    assert (await anext(body)).count(b"\r\n") == 5  # a page; the next one is being read
+    await body.aclose()  # the client went away
+    await asyncio.sleep(0.05)
+    reads = [t for t in asyncio.all_tasks() if "export_page" in repr(t.get_coro())]
+    assert all(t.done() for t in reads)

@@ -59,14 +59,14 @@ async def stream(
 ) -> AsyncIterator[bytes]:
     if format == "csv":
         yield (",".join(repo.EXPORT_COLUMNS) + "\r\n").encode()
-        async for batch in rows(db, profile_id, start_ms, end_ms):
+        async for batch in rows(db, profile_id, start_ms, end_ms, PAGE):
             out = io.StringIO()
             csv.writer(out).writerows(map(_csv_values, batch))
             yield out.getvalue().encode()
         return
     first = True
     yield b"["
-    async for batch in rows(db, profile_id, start_ms, end_ms):
+    async for batch in rows(db, profile_id, start_ms, end_ms, PAGE):
         text = ",\n".join(map(_encode_row, batch))
         yield ((b"\n" if first else b",\n") + text.encode())
         first = False
