@@ -631,7 +631,7 @@ def export_loop(path: str, fmt: str) -> Iterator[bytes]:
     after, first = (-1, 0), True
     yield (",".join(columns) + "\r\n").encode() if fmt == "csv" else b"["
     while True:
-        page = conn.execute(sql, (PROFILE, 0, 2**52, *after, 1000)).fetchall()
+        page = conn.execute(sql, (PROFILE, max(0, after[0]), 2**52, *after, 1000)).fetchall()
         if page:
             if fmt == "csv":
                 out = io.StringIO()
