@@ -7,10 +7,13 @@
    The events are written with sqlite3 ``executemany`` (indexes built after),
    then folded through the product's own fold, a day per batch.
 2. ingest: events a second through the core path (``collect.enrich``: bot check,
-   salted visitor hash, user agent, place; then the bulk ``json_each`` insert of
-   the local batch writer), against sqlite3's raw ``executemany`` of the same rows.
+   salted visitor hash for the half of visitors who consented, user agent, place;
+   then the bulk ``json_each`` insert of the local batch writer), against sqlite3's
+   raw ``executemany`` of the same rows, in interleaved rounds (``--ingest-rounds``).
 3. export: streaming 1 million events as CSV and as JSON through the export's
-   keyset pages, in a child process: its time and peak RSS (target < 150 MB).
+   keyset pages, in a child process: its time and peak RSS (target < 150 MB),
+   against a rewritten loop over the same rows giving the same bytes (sqlite3
+   keyset pages of tuples, csv.writer), in interleaved rounds (``--export-rounds``).
 4. enrich: the cost of enriching one event at a realistic mix of user agents
    (a few hundred distinct strings, power-law), cold parser cache and warm.
 5. rollup-wait: the wait of a request's read (every 5 ms) and of a small write
@@ -34,6 +37,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import csv
+import hashlib
+import io
 import json
 import os
 import random
@@ -45,6 +51,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -525,17 +532,32 @@ def visits_for_ingest(n: int, seed: int = 3) -> list[tuple]:
     return out
 
 
-async def bench_ingest(tmp: Path, n: int) -> None:
+class MemoryDirectory:
+    """The ingest bench's profile directory: PROFILE, OWNER's, in the consent mode.
+    In memory: the product's asks the database (a read a visit), not measured here."""
+
+    async def public_owners(self, db: object, ids: list[str]) -> dict[str, str]:
+        return {p: OWNER for p in ids if p == PROFILE}
+
+    async def consent_profiles(self, db: object, ids: list[str]) -> set[str]:
+        return {p for p in ids if p == PROFILE}
+
+    async def check_owned(self, owned: object, profile_id: str) -> None:
+        raise NotImplementedError
+
+
+async def ingest_core(tmp: Path, visits: list[tuple], name: str) -> tuple[float, list[tuple]]:
+    """Seconds to enrich and write ``visits`` through the core path, and the rows stored."""
     from core.adapters.kv_sqlite import SQLiteKeyValue
     from core.adapters.sqlite import SQLiteDatabase
     from core.analytics.ingest.writer import EventWriter
     from core.clock import SystemClock
     from core.ports import Ports
 
-    path = tmp / "ingest.sqlite3"
+    path = tmp / f"{name}.sqlite3"
     await make_schema(path)
     db = SQLiteDatabase(path)
-    kv = SQLiteKeyValue(tmp / "kv.sqlite3", SystemClock())
+    kv = SQLiteKeyValue(tmp / "kv.sqlite3", SystemClock())  # one day's salt for every round
     ports = Ports(
         db=db,
         kv=kv,
@@ -546,53 +568,98 @@ async def bench_ingest(tmp: Path, n: int) -> None:
         defer=None,
         kdf=None,
     )  # type: ignore[arg-type]
-    visits = visits_for_ingest(n)
-    agents.warm()
+    directory = MemoryDirectory()
     writer = EventWriter(db)
-    now = time.time()
+    # Midday: no visit falls in the half hour after midnight (yesterday's hashes looked up).
+    now = time.time() // DAY * DAY + DAY / 2
     began = time.perf_counter()
-    rows_out = []
     for i, (agent, client, facts, ref, query) in enumerate(visits):
-        visit = collect.Visit(now + i * 0.001, client, agent, facts, ref, query, "h", False)
+        visit = collect.Visit(
+            now + i * 0.001, client, agent, facts, ref, query, "h", False, i % 2 == 0
+        )
         rows = await collect.enrich(
             ports,
             visit,
             [collect.Pending("profile_view", PROFILE, OWNER, path="/p/b", query=query)],
-            None,
+            directory,  # type: ignore[arg-type]
         )
         writer.add(rows)
-        rows_out.extend(rows)
         if i % 500 == 499:
             await asyncio.sleep(0)  # let the writer's flushes run, as a server would
     await writer.close()
-    core_s = time.perf_counter() - began
-    count = (await db.first("SELECT count(*) AS n FROM analytics_events"))["n"]
+    seconds = time.perf_counter() - began
+    columns = ", ".join(repo.COLUMNS)
+    found = await db.all(f"SELECT {columns} FROM analytics_events ORDER BY id")
+    stored = [tuple(r.values()) for r in found]
     await db.close()
     await kv.close()
+    return seconds, stored
 
-    raw_path = tmp / "raw.sqlite3"
-    await make_schema(raw_path)
-    conn = sqlite3.connect(raw_path, isolation_level=None)
-    conn.execute("PRAGMA synchronous=NORMAL")  # as the adapter runs it
+
+async def ingest_raw(tmp: Path, rows: list[tuple], name: str) -> tuple[float, list[tuple]]:
+    """Seconds for sqlite3's executemany of ``rows`` (500 a transaction, as the writer
+    batches), on the same schema and indexes, and the rows stored."""
+    path = tmp / f"{name}.sqlite3"
+    await make_schema(path)
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA synchronous=NORMAL")  # as the adapter runs it (WAL: the file's)
     marks = ", ".join("?" for _ in repo.COLUMNS)
+    sql = f"INSERT INTO analytics_events ({', '.join(repo.COLUMNS)}) VALUES ({marks})"
     began = time.perf_counter()
-    for i in range(0, len(rows_out), 500):
+    for i in range(0, len(rows), 500):
         conn.execute("BEGIN")
-        conn.executemany(
-            f"INSERT INTO analytics_events ({', '.join(repo.COLUMNS)}) VALUES ({marks})",
-            rows_out[i : i + 500],
-        )
+        conn.executemany(sql, rows[i : i + 500])
         conn.execute("COMMIT")
-    raw_s = time.perf_counter() - began
+    seconds = time.perf_counter() - began
+    stored = conn.execute(
+        f"SELECT {', '.join(repo.COLUMNS)} FROM analytics_events ORDER BY id"
+    ).fetchall()
     conn.close()
+    return seconds, stored
+
+
+def spread(values: list[float], fmt: str = ",.0f") -> str:
+    """A median and its range: '12,345 (11,000-13,000)'."""
+    return f"{statistics.median(values):{fmt}} ({min(values):{fmt}}-{max(values):{fmt}})"
+
+
+def remove_rounds(tmp: Path) -> None:
+    for f in [*tmp.glob("core*"), *tmp.glob("raw*")]:
+        f.unlink()
+
+
+async def bench_ingest(tmp: Path, n: int, rounds: int = 5) -> None:
+    visits = visits_for_ingest(n)
+    agents.warm()
+    load = [os.getloadavg()[0]]
+    _, rows = await ingest_core(tmp, visits, "warm-up")  # the rows both ways store
+    core_rates, raw_rates, ratios = [], [], []
+    for r in range(rounds):
+        # Alternating which goes first, so drift in the machine's load falls on both.
+        if r % 2 == 0:
+            core_s, core_rows = await ingest_core(tmp, visits, f"core{r}")
+            raw_s, raw_rows = await ingest_raw(tmp, rows, f"raw{r}")
+        else:
+            raw_s, raw_rows = await ingest_raw(tmp, rows, f"raw{r}")
+            core_s, core_rows = await ingest_core(tmp, visits, f"core{r}")
+        assert core_rows == rows == raw_rows  # the same rows stored both ways
+        core_rates.append(len(rows) / core_s)
+        raw_rates.append(len(rows) / raw_s)
+        ratios.append(raw_s / core_s)
+        load.append(os.getloadavg()[0])
+        remove_rounds(tmp)
+    hashed = sum(1 for row in rows if row[6] is not None)
     print(
-        f"[ingest] {count:,} events through enrich + hash + batch writer:"
-        f" {count / core_s:,.0f} events/s"
+        f"[ingest] {len(rows):,} events ({len(visits) - len(rows):,} bots' dropped, {hashed:,}"
+        f" visitor hashes), {rounds} interleaved rounds, load average"
+        f" {min(load):.1f}-{max(load):.1f} on {os.cpu_count()} cores:"
     )
+    print(f"  core path (enrich + hash + batch writer): {spread(core_rates)} events/s")
     print(
-        f"  sqlite3 executemany of the same rows (500 a transaction, same indexes):"
-        f" {len(rows_out) / raw_s:,.0f} rows/s; ratio core / raw {raw_s / core_s:.2f}"
+        "  sqlite3 executemany of the same rows (500 a transaction, same indexes):"
+        f" {spread(raw_rates)} rows/s"
     )
+    print(f"  ratio core / raw: {spread(ratios, '.2f')} (median of the rounds' ratios)")
 
 
 def _high_water_kb() -> int:
@@ -602,10 +669,47 @@ def _high_water_kb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
+def export_loop(path: str, fmt: str) -> Iterator[bytes]:
+    """The rewritten loop the export is measured against: sqlite3 keyset pages of
+    tuples, csv.writer (or one json.dumps a row), the export's exact bytes."""
+    columns = repo.EXPORT_COLUMNS
+    sql = (
+        f"SELECT {', '.join(columns)} FROM analytics_events"
+        " WHERE profile_id = ? AND ts >= ? AND ts < ? AND (ts, id) > (?, ?)"
+        " ORDER BY ts, id LIMIT ?"
+    )
+    conn = sqlite3.connect(path)
+    after, first = (-1, 0), True
+    yield (",".join(columns) + "\r\n").encode() if fmt == "csv" else b"["
+    while True:
+        page = conn.execute(sql, (PROFILE, max(0, after[0]), 2**52, *after, 1000)).fetchall()
+        if page:
+            if fmt == "csv":
+                out = io.StringIO()
+                csv.writer(out).writerows(page)
+                yield out.getvalue().encode()
+            else:
+                text = ",\n".join(
+                    json.dumps(dict(zip(columns, row, strict=True)), separators=(",", ":"))
+                    for row in page
+                )
+                yield (b"\n" if first else b",\n") + text.encode()
+                first = False
+        if len(page) < 1000:
+            break
+        after = (page[-1][1], page[-1][0])
+    conn.close()
+    if fmt == "json":
+        yield b"\n]\n"
+
+
 def export_child(path: str, fmt: str) -> None:
-    """Child process: stream the export, report seconds, bytes and peak RSS as JSON."""
+    """Child process: stream the export (``csv``, ``json``) or the loop (``csv-loop``,
+    ``json-loop``); report seconds, bytes, their digest and peak RSS as JSON."""
     from core.adapters.sqlite import SQLiteDatabase
     from core.analytics.reports import export
+
+    digest = hashlib.sha256()
 
     async def run() -> tuple[float, int]:
         db = SQLiteDatabase(path)
@@ -613,38 +717,81 @@ def export_child(path: str, fmt: str) -> None:
         size = 0
         async for chunk in export.stream(db, PROFILE, 0, 2**52, fmt):
             size += len(chunk)
+            digest.update(chunk)
         seconds = time.perf_counter() - began
         await db.close()
         return seconds, size
 
+    def loop() -> tuple[float, int]:
+        began = time.perf_counter()
+        size = 0
+        for chunk in export_loop(path, fmt.removesuffix("-loop")):
+            size += len(chunk)
+            digest.update(chunk)
+        return time.perf_counter() - began, size
+
     # VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, so a child would
     # report its parent's peak.
     before = _high_water_kb()
-    seconds, size = asyncio.run(run())
+    seconds, size = loop() if fmt.endswith("-loop") else asyncio.run(run())
     peak = _high_water_kb()
-    print(json.dumps({"seconds": seconds, "bytes": size, "peak_kb": peak, "start_kb": before}))
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "bytes": size,
+                "sha256": digest.hexdigest(),
+                "peak_kb": peak,
+                "start_kb": before,
+            }
+        )
+    )
 
 
-async def bench_export(tmp: Path, n: int) -> None:
+def run_export_child(path: Path, fmt: str) -> dict:
+    out = subprocess.run(
+        [sys.executable, __file__, "export-child", str(path), fmt],
+        check=False,
+        capture_output=True,
+        text=True,
+    )
+    if out.returncode:
+        raise SystemExit(out.stderr)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+async def bench_export(tmp: Path, n: int, rounds: int = 3) -> None:
     path = tmp / "export.sqlite3"
     await make_schema(path)
     now = int(time.time())
     load(path, int(n / 0.9) + 1, now - 30 * DAY, 30)  # nine in ten are PROFILE's
+    loads = [os.getloadavg()[0]]
+    print(
+        f"[export] {n:,} events, each run its own process; {rounds} interleaved rounds"
+        " of the export and the rewritten loop (sqlite3 keyset pages, csv.writer):",
+        flush=True,
+    )
     for fmt in ("csv", "json"):
-        out = subprocess.run(  # noqa: ASYNC221 (a benchmark, nothing else runs)
-            [sys.executable, __file__, "export-child", str(path), fmt],
-            check=False,
-            capture_output=True,
-            text=True,
-        )
-        if out.returncode:
-            raise SystemExit(out.stderr)
-        r = json.loads(out.stdout.strip().splitlines()[-1])
+        runs: dict[str, list[dict]] = {fmt: [], f"{fmt}-loop": []}
+        for r in range(rounds):
+            order = list(runs) if r % 2 == 0 else list(reversed(runs))
+            for which in order:
+                runs[which].append(run_export_child(path, which))
+                loads.append(os.getloadavg()[0])
+        product, loop = runs[fmt], runs[f"{fmt}-loop"]
+        digests = {x["sha256"] for x in product + loop}
+        assert len(digests) == 1, f"{fmt}: the export's bytes differ from the loop's"
+        ratios = [p["seconds"] / q["seconds"] for p, q in zip(product, loop, strict=True)]
         print(
-            f"[export] {fmt}: {n:,} events, {r['bytes'] / 1e6:.0f} MB in {r['seconds']:.1f} s"
-            f" ({n / r['seconds']:,.0f} rows/s); peak RSS {r['peak_kb'] / 1024:.0f} MB"
-            f" (after imports {r['start_kb'] / 1024:.0f} MB)"
+            f"  {fmt}: {product[0]['bytes'] / 1e6:.0f} MB (the same bytes both ways);"
+            f" export {spread([x['seconds'] for x in product], '.1f')} s,"
+            f" loop {spread([x['seconds'] for x in loop], '.1f')} s;"
+            f" export / loop {spread(ratios, '.2f')};"
+            f" peak RSS {max(x['peak_kb'] for x in product) / 1024:.0f} MB"
+            f" (loop {max(x['peak_kb'] for x in loop) / 1024:.0f} MB)",
+            flush=True,
         )
+    print(f"  load average {min(loads):.1f}-{max(loads):.1f} on {os.cpu_count()} cores")
 
 
 async def bench_enrich(n: int) -> None:
@@ -705,7 +852,9 @@ async def main() -> None:
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--naive-runs", type=int, default=3)
     parser.add_argument("--ingest", type=int, default=100_000)
+    parser.add_argument("--ingest-rounds", type=int, default=5)
     parser.add_argument("--export", type=int, default=1_000_000)
+    parser.add_argument("--export-rounds", type=int, default=3)
     parser.add_argument("--rollup-events", type=int, default=3_000_000)
     parser.add_argument("--rounds", type=int, default=3, help="rollup-wait's rounds")
     parser.add_argument(
@@ -721,9 +870,9 @@ async def main() -> None:
         if "enrich" in args.what:
             await bench_enrich(50_000)
         if "ingest" in args.what:
-            await bench_ingest(tmp, args.ingest)
+            await bench_ingest(tmp, args.ingest, args.ingest_rounds)
         if "export" in args.what:
-            await bench_export(tmp, args.export)
+            await bench_export(tmp, args.export, args.export_rounds)
         if "rollup-wait" in args.what:
             await bench_rollup_wait(tmp, args.rollup_events, args.rounds)
         if "summary" in args.what:

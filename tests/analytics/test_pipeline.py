@@ -3,6 +3,7 @@ edge, and the page script."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import subprocess
 
@@ -26,8 +27,6 @@ async def test_the_writer_flushes_on_its_interval_when_full_and_on_close(runtime
     writer = EventWriter(db, interval=0.05, max_rows=10)
     writer.add([blank(1)])
     assert writer.pending == 1
-    import asyncio
-
     await asyncio.sleep(0.2)
     assert writer.pending == 0 and writer.written == 1
     writer.add([blank(2)] * 25)  # over max_rows: written at once, many a statement
@@ -105,3 +104,22 @@ def test_the_page_script_is_nonced_escaped_and_valid_javascript(tmp_path) -> Non
     script = tmp_path / "beacon.js"
     script.write_text(beacon.BEACON_JS)
     subprocess.run([node, "--check", str(script)], check=True, capture_output=True)
+
+
+async def test_flush_waits_for_the_write_its_interval_began(runtime) -> None:
+    db = runtime.database
+    writer = EventWriter(db, interval=0.01)
+    # Something long holds the write thread: the interval's write waits behind it.
+    busy = asyncio.ensure_future(
+        db.run(
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000)"
+            " SELECT count(*) FROM c"
+        )
+    )
+    await asyncio.sleep(0)
+    writer.add([blank(1)])
+    await asyncio.sleep(0.05)  # the interval is over: its write is queued
+    assert writer.pending == 0 and not busy.done()
+    await writer.flush()
+    assert (await db.first("SELECT count(*) AS n FROM analytics_events"))["n"] == 1
+    await busy

@@ -36,6 +36,13 @@ def utm_of(query: str) -> tuple[str | None, str | None, str | None]:
     """utm_source, utm_medium and utm_campaign of a URL query string."""
     if "utm_" not in query:
         return None, None, None
+    return _utm_tags(query)
+
+
+# A campaign's links carry the same few queries: each is parsed once (parse_qsl
+# costs several microseconds an event).
+@functools.lru_cache(maxsize=1024)
+def _utm_tags(query: str) -> tuple[str | None, str | None, str | None]:
     tags = {
         key: value.strip()[:_MAX_TAG] or None
         for key, value in parse_qsl(query, keep_blank_values=False)
@@ -54,15 +61,19 @@ def split_path(path: str | None) -> tuple[str | None, str]:
 
 def place(facts: Mapping[str, str]) -> tuple[str | None, str | None, str | None, str | None]:
     """(country, region, city, timezone) from ``request_facts``."""
-    country = (facts.get("country") or "").strip().upper()[:2] or None
-    if country in ("XX", "T1"):  # Cloudflare: unknown, Tor
-        country = None
-    return (
-        country,
-        _clean(facts.get("region")),
-        _clean(facts.get("city")),
-        _clean(facts.get("timezone")),
-    )
+    get = facts.get
+    return _place(get("country"), get("region"), get("city"), get("timezone"))
+
+
+# Visitors come from a few thousand places: each is cleaned once.
+@functools.lru_cache(maxsize=4096)
+def _place(
+    country: str | None, region: str | None, city: str | None, timezone: str | None
+) -> tuple[str | None, str | None, str | None, str | None]:
+    code = (country or "").strip().upper()[:2] or None
+    if code in ("XX", "T1"):  # Cloudflare: unknown, Tor
+        code = None
+    return code, _clean(region), _clean(city), _clean(timezone)
 
 
 def _clean(value: str | None) -> str | None:

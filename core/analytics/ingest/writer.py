@@ -27,6 +27,9 @@ class EventWriter:
         self._rows: list[EventRow] = []
         self._timer: asyncio.Task[None] | None = None
         self._flushing: set[asyncio.Task[None]] = set()
+        # A flush spawned for a full buffer that has not taken its rows yet: adds
+        # before it runs join it instead of each spawning a task of their own.
+        self._flush_due = False
         self.written = 0
         self.failed = 0
 
@@ -40,7 +43,9 @@ class EventWriter:
             return
         self._rows.extend(rows)
         if len(self._rows) >= self.max_rows:
-            self._spawn(self._flush_now())
+            if not self._flush_due:
+                self._flush_due = True
+                self._spawn(self._flush_now())
         elif self._timer is None:
             self._timer = asyncio.ensure_future(self._after_interval())
 
@@ -55,10 +60,12 @@ class EventWriter:
         finally:
             if self._timer is asyncio.current_task():
                 self._timer = None
-        await self._flush_now()
+        # A tracked task, so that flush() waits for this write too.
+        self._spawn(self._flush_now())
 
     async def _flush_now(self) -> None:
         rows, self._rows = self._rows, []
+        self._flush_due = False
         if not rows:
             return
         try:
