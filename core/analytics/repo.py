@@ -144,10 +144,11 @@ def _values() -> str:
 
 _DIMS_TABLE = f"(SELECT column1 AS dim FROM (VALUES {_values()}))"  # noqa: S608
 _FOLDS = {grain: _fold_sql(grain) for grain in GRAINS}
+# Each row's array read out of json_each once, as INSERT_SQL does.
 _INSERT_ROLLUPS = (
     f"INSERT INTO analytics_rollups ({_ROLLUP_COLUMNS})"  # noqa: S608 (constants only)
-    " SELECT r.value ->> 0, r.value ->> 1, r.value ->> 2, r.value ->> 3, r.value ->> 4,"
-    " r.value ->> 5, r.value ->> 6, r.value ->> 7, r.value ->> 8 FROM json_each(?) AS r"
+    " WITH r AS MATERIALIZED (SELECT value AS v FROM json_each(?))"
+    " SELECT " + ", ".join(f"v ->> {i}" for i in range(9)) + " FROM r"
 )
 
 
