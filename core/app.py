@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import asdict
-from typing import Any
+from typing import Any, cast
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
@@ -50,7 +50,8 @@ class App(FastAPI):
             return stack
         if isinstance(stack, ServerErrorMiddleware):
             stack = stack.app
-        return Pipeline(stack, **self.pipeline)
+        # The pipeline takes the scope as a dict, which every server passes.
+        return cast(ASGIApp, Pipeline(stack, **self.pipeline))
 
 
 def create_app(

@@ -32,7 +32,7 @@ async def related_posts(ports: Ports, post: ContentRow) -> list[dict[str, str]]:
     if ports.embeddings is None or ports.vectors is None:
         return []
     try:
-        [vector] = await ports.embeddings.embed([embed_text(post["title"], post["body"])])
+        vector = await _vector_of(ports, post)
         matches = await ports.vectors.query(
             vector, top_k=RELATED + 1, owner_id="", include_public=True
         )
@@ -43,6 +43,25 @@ async def related_posts(ports: Ports, post: ContentRow) -> list[dict[str, str]]:
     by_id = {row["id"]: row for row in rows}
     found = [by_id[m.id] for m in matches if m.id in by_id and m.id != post["id"]]
     return [{"slug": r["slug"], "title": r["title"]} for r in found[:RELATED]]
+
+
+# Each post's vector by its id and text: a page view embedded it anew every time
+# (a model call on the request path). Kept by the process (the isolate at the edge).
+_VECTORS: dict[tuple[str, str], list[float]] = {}
+_VECTORS_MAX = 1024
+
+
+async def _vector_of(ports: Ports, post: ContentRow) -> list[float]:
+    assert ports.embeddings is not None
+    text = embed_text(post["title"], post["body"])
+    key = (post["id"], text)
+    vector = _VECTORS.get(key)
+    if vector is None:
+        [vector] = await ports.embeddings.embed([text])
+        if len(_VECTORS) >= _VECTORS_MAX:
+            _VECTORS.clear()
+        _VECTORS[key] = list(vector)
+    return vector
 
 
 async def _count_view(ports: Ports, content_id: str) -> None:

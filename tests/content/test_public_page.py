@@ -158,3 +158,36 @@ async def test_a_closed_accounts_posts_leave_the_public_until_it_is_restored(
     assert again.status_code == 200, again.text
     assert (await client.get(post["url"])).status_code == 200
     assert await bobs_search() == [post["id"]]
+
+
+async def test_a_post_is_embedded_once_for_its_views_and_again_after_an_edit(
+    alice, bob, client, runtime, monkeypatch
+) -> None:
+    """Related posts need the post's vector: views reuse it until the text changes."""
+    post = await published(alice, title="Bicycle repair", body="Truing wheels.")
+    await published(bob, title="Cycle maintenance", body="Chains and cables.")
+    assert await runtime.defer.drain(60.0)
+    embeddings = runtime.ports().embeddings
+    asked: list[str] = []
+    real = embeddings.embed
+
+    async def counted(texts):
+        asked.extend(texts)
+        return await real(texts)
+
+    monkeypatch.setattr(embeddings, "embed", counted)
+    for _ in range(3):
+        page = await client.get(post["url"])
+        assert "Cycle maintenance" in page.text.split('aria-label="Related posts"')[1]
+    assert len(asked) == 1
+    edited = await alice.patch(
+        f"/api/content/{post['id']}",
+        json={"body": "Patching tubes."},
+        headers={"if-match": str(post["version"])},
+    )
+    assert edited.status_code == 200, edited.text
+    assert await runtime.defer.drain(60.0)  # the edit's own re-embedding, for the index
+    asked.clear()
+    for _ in range(2):
+        await client.get(post["url"])
+    assert asked == ["Bicycle repair\n\nPatching tubes."]  # the new text, once
