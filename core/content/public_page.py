@@ -45,19 +45,19 @@ async def related_posts(ports: Ports, post: ContentRow) -> list[dict[str, str]]:
     return [{"slug": r["slug"], "title": r["title"]} for r in found[:RELATED]]
 
 
-# Each post's vector by its id and text: a page view embedded it anew every time
-# (a model call on the request path). Kept by the process (the isolate at the edge).
-_VECTORS: dict[tuple[str, str], list[float]] = {}
+# Each post's vector by its id and version (every change of a post moves its version
+# on): a page view embedded it anew every time, a model call on the request path.
+# Kept by the process (the isolate at the edge).
+_VECTORS: dict[tuple[str, int], list[float]] = {}
 _VECTORS_MAX = 1024
 
 
 async def _vector_of(ports: Ports, post: ContentRow) -> list[float]:
     assert ports.embeddings is not None
-    text = embed_text(post["title"], post["body"])
-    key = (post["id"], text)
+    key = (post["id"], post["version"])
     vector = _VECTORS.get(key)
     if vector is None:
-        [vector] = await ports.embeddings.embed([text])
+        [vector] = await ports.embeddings.embed([embed_text(post["title"], post["body"])])
         if len(_VECTORS) >= _VECTORS_MAX:
             _VECTORS.clear()
         _VECTORS[key] = list(vector)

@@ -12,6 +12,7 @@ also answers a ``Server-Timing`` header."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 from typing import Any
@@ -101,15 +102,13 @@ def _metric(row: tuple[str, str, int, float, float]) -> tuple[Any, ...]:
         metadata = _METADATA[key] = json.dumps(
             {"route": route, "method": method, "status": status}, separators=(",", ":")
         )
-    second = int(at)
-    if _ISO[0] != second:  # a flush's rows mostly share their second
-        _ISO[:] = [second, iso(second)]
-    return (new_id(at), None, METRIC, round(duration, 3), "ms", at, None, metadata, _ISO[1])
+    return (new_id(at), None, METRIC, round(duration, 3), "ms", at, None, metadata, _iso(int(at)))
 
 
-# Each (route, method, status)'s metadata text, and the last second's ISO form.
+# Each (route, method, status)'s metadata text.
 _METADATA: dict[tuple[str, str, int], str] = {}
-_ISO: list[Any] = [None, ""]
+# A flush's rows mostly share their second: its ISO form is made once.
+_iso = functools.lru_cache(maxsize=4)(iso)
 
 
 class Observers:

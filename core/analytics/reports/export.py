@@ -29,9 +29,10 @@ _csv_values = itemgetter(*repo.EXPORT_COLUMNS)
 
 
 async def rows(
-    db: Database, profile_id: str, start_ms: int, end_ms: int, page: int = PAGE
+    db: Database, profile_id: str, start_ms: int, end_ms: int, page: int | None = None
 ) -> AsyncIterator[list[Row]]:
-    """Pages of the range's rows in (ts, id) order."""
+    """Pages of the range's rows in (ts, id) order, ``PAGE`` rows a page unless told."""
+    page = page or PAGE
 
     def read(after: tuple[int, int]) -> asyncio.Future[list[Row]]:
         return asyncio.ensure_future(
@@ -59,14 +60,14 @@ async def stream(
 ) -> AsyncIterator[bytes]:
     if format == "csv":
         yield (",".join(repo.EXPORT_COLUMNS) + "\r\n").encode()
-        async for batch in rows(db, profile_id, start_ms, end_ms, PAGE):
+        async for batch in rows(db, profile_id, start_ms, end_ms):
             out = io.StringIO()
             csv.writer(out).writerows(map(_csv_values, batch))
             yield out.getvalue().encode()
         return
     first = True
     yield b"["
-    async for batch in rows(db, profile_id, start_ms, end_ms, PAGE):
+    async for batch in rows(db, profile_id, start_ms, end_ms):
         text = ",\n".join(map(_encode_row, batch))
         yield ((b"\n" if first else b",\n") + text.encode())
         first = False
